@@ -1,0 +1,155 @@
+"""Decide what kind of failure an exception raised in a callback view is.
+
+Classification looks at OAuth error codes and exception types only, never at
+message text, so a provider rewording its descriptions changes nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.base_client import MismatchingStateError
+from authlib.oauth2.rfc6749.errors import MissingCodeException
+
+from .token_response import ProviderResponseError
+
+
+class FailureKind(enum.Enum):
+    """What the extension does about a failure."""
+
+    #: The code or state is unusable but a new authorization will work.
+    TRANSIENT = "transient"
+    #: The client id or secret is wrong: only the developer can fix it.
+    CREDENTIALS = "credentials"
+    #: The redirect URI does not match the one registered with the provider.
+    REDIRECT_URI = "redirect_uri"
+    #: Another configuration problem (suspended app, bad scope, ...).
+    CONFIG = "config"
+    #: The user declined on the provider's consent page.
+    CANCELLED = "cancelled"
+    #: The provider is down, slow or answered something unreadable.
+    UNAVAILABLE = "unavailable"
+
+
+#: Error codes a token endpoint answers with, GitHub's (always at HTTP 200)
+#: and RFC 6749 section 5.2's.
+TOKEN_ERRORS: dict[str, FailureKind] = {
+    "bad_verification_code": FailureKind.TRANSIENT,
+    "invalid_grant": FailureKind.TRANSIENT,
+    "incorrect_client_credentials": FailureKind.CREDENTIALS,
+    "invalid_client": FailureKind.CREDENTIALS,
+    "unauthorized_client": FailureKind.CREDENTIALS,
+    "redirect_uri_mismatch": FailureKind.REDIRECT_URI,
+    "invalid_request": FailureKind.CONFIG,
+    "unsupported_grant_type": FailureKind.CONFIG,
+    "invalid_scope": FailureKind.CONFIG,
+    "server_error": FailureKind.UNAVAILABLE,
+    "temporarily_unavailable": FailureKind.UNAVAILABLE,
+}
+
+#: Error codes that come back on the callback as ``?error=`` (RFC 6749
+#: section 4.1.2.1, plus GitHub's own).
+AUTHORIZE_ERRORS: dict[str, FailureKind] = {
+    "access_denied": FailureKind.CANCELLED,
+    "redirect_uri_mismatch": FailureKind.REDIRECT_URI,
+    "unauthorized_client": FailureKind.CREDENTIALS,
+    "application_suspended": FailureKind.CONFIG,
+    "invalid_request": FailureKind.CONFIG,
+    "unsupported_response_type": FailureKind.CONFIG,
+    "invalid_scope": FailureKind.CONFIG,
+    "server_error": FailureKind.UNAVAILABLE,
+    "temporarily_unavailable": FailureKind.UNAVAILABLE,
+}
+
+#: Our own codes, for failures the provider did not name.
+LOST_STATE = "mismatching_state"
+MISSING_CODE = "missing_code"
+PROVIDER_UNREACHABLE = "provider_unreachable"
+PROVIDER_TIMEOUT = "provider_timeout"
+PROVIDER_BAD_RESPONSE = "provider_bad_response"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One classified callback failure.
+
+    :param kind: what to do about it.
+    :param error: the provider's error code, or one of ours.
+    :param description: the provider's ``error_description`` (untrusted).
+    :param uri: the provider's ``error_uri`` (untrusted).
+    :param source: ``"authorize"`` (``?error=`` on the callback), ``"token"``
+        (the token response), ``"state"`` or ``"transport"``.
+    :param http_status: the token endpoint's HTTP status, when it matters.
+    :param retry_after: the provider's ``Retry-After`` in seconds, if any.
+    """
+
+    kind: FailureKind
+    error: str
+    description: str | None = None
+    uri: str | None = None
+    source: str = "token"
+    http_status: int | None = None
+    retry_after: int | None = None
+
+
+def classify(
+    exc: BaseException, *, from_authorize: bool, provider_hosts: frozenset[str]
+) -> Failure | None:
+    """Classify an exception from a callback view, or return ``None`` when it
+    is not an OAuth or provider-transport failure and must propagate.
+
+    :param exc: the exception the view raised.
+    :param from_authorize: the callback carried ``?error=``, so an OAuth
+        error came from the authorization step, not the token response.
+    :param provider_hosts: host names of the provider's endpoints; transport
+        errors on other hosts belong to the app.
+    """
+    if isinstance(exc, MismatchingStateError):
+        return Failure(FailureKind.TRANSIENT, LOST_STATE, source="state")
+    if isinstance(exc, MissingCodeException):
+        return Failure(FailureKind.TRANSIENT, MISSING_CODE, source="authorize")
+    if isinstance(exc, ProviderResponseError):
+        return Failure(
+            FailureKind.UNAVAILABLE,
+            PROVIDER_BAD_RESPONSE,
+            description=exc.reason,
+            source="transport",
+            http_status=exc.status,
+            retry_after=exc.retry_after,
+        )
+    if isinstance(exc, requests.RequestException):
+        return _classify_transport(exc, provider_hosts)
+    if isinstance(exc, AuthlibBaseError) and isinstance(exc.error, str):
+        table = AUTHORIZE_ERRORS if from_authorize else TOKEN_ERRORS
+        # An unknown code is still the provider refusing: explain, never loop.
+        kind = table.get(exc.error, FailureKind.CONFIG)
+        return Failure(
+            kind,
+            exc.error,
+            description=exc.description or None,
+            uri=exc.uri,
+            source="authorize" if from_authorize else "token",
+        )
+    return None
+
+
+def _classify_transport(
+    exc: requests.RequestException, provider_hosts: frozenset[str]
+) -> Failure | None:
+    url = getattr(exc.request, "url", None) or ""
+    if urlsplit(url).hostname not in provider_hosts:
+        return None
+    status = exc.response.status_code if exc.response is not None else None
+    if isinstance(exc, requests.Timeout):
+        error = PROVIDER_TIMEOUT
+    elif isinstance(exc, requests.ConnectionError):
+        error = PROVIDER_UNREACHABLE
+    else:
+        error = PROVIDER_BAD_RESPONSE
+    return Failure(
+        FailureKind.UNAVAILABLE, error, source="transport", http_status=status
+    )

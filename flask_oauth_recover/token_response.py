@@ -1,0 +1,133 @@
+"""Check the provider's token response inside Authlib's own token request.
+
+Authlib lets a client register "compliance hooks" that see the raw token
+response before it is parsed. We add one to every wrapped client so that:
+
+- an error body keeps its ``error_uri`` (Authlib drops it);
+- a form-encoded body (GitHub's answer without ``Accept: application/json``)
+  is read as the JSON it stands for;
+- a 5xx, a 429, an HTML page or a 200 without ``access_token`` raise a typed
+  :class:`ProviderResponseError` instead of a ``ValueError`` that could not
+  be told apart from a bug in the app.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+import requests
+from authlib.integrations.base_client import OAuthError
+from flask import g
+
+HOOK_MARK = "_oauth_recover_hook"
+SENT_KEY = "_oauth_recover_token_request"
+
+
+class ProviderResponseError(Exception):
+    """The token endpoint answered something that is not a token or an
+    OAuth error.
+
+    :param status: the HTTP status.
+    :param reason: a short, fixed explanation (never the body itself).
+    :param retry_after: seconds from a ``Retry-After`` header, if any.
+    """
+
+    def __init__(self, status: int, reason: str, retry_after: int | None) -> None:
+        super().__init__(f"HTTP {status}: {reason}")
+        self.status = status
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+def install(client: Any, timeout: float) -> None:
+    """Add the response check to an Authlib OAuth 2 client, once.
+
+    Also gives the client's HTTP session a default timeout when the app set
+    none, so a hanging provider cannot hold a worker forever.
+    """
+    current = client.compliance_fix
+    if getattr(current, HOOK_MARK, False):
+        return
+
+    def compliance_fix(session: Any) -> Any:
+        if current is not None:
+            session = current(session) or session
+        session.register_compliance_hook("access_token_response", check_response)
+        return session
+
+    setattr(compliance_fix, HOOK_MARK, True)
+    client.compliance_fix = compliance_fix
+    client.client_kwargs.setdefault("default_timeout", timeout)
+
+
+def check_response(resp: requests.Response) -> requests.Response:
+    """The compliance hook: validate ``resp`` and normalize it to JSON."""
+    _remember_request(resp)
+    retry_after = _retry_after(resp)
+    if resp.status_code >= 500 or resp.status_code == 429:
+        raise ProviderResponseError(
+            resp.status_code, "the provider reported an outage", retry_after
+        )
+    body = _parse_body(resp)
+    if body is None:
+        raise ProviderResponseError(
+            resp.status_code, "the token response is not JSON", retry_after
+        )
+    error = body.get("error")
+    if isinstance(error, str) and error:
+        raise OAuthError(
+            error=error,
+            description=_text(body.get("error_description")),
+            uri=_text(body.get("error_uri")),
+        )
+    if not body.get("access_token"):
+        raise ProviderResponseError(
+            resp.status_code, "the token response has no access_token", retry_after
+        )
+    resp._content = json.dumps(body).encode()
+    resp.headers["Content-Type"] = "application/json"
+    return resp
+
+
+def sent_token_request() -> dict[str, str]:
+    """What the current request sent to the token endpoint (no secret)."""
+    sent: dict[str, str] = g.get(SENT_KEY, {})
+    return sent
+
+
+def _parse_body(resp: requests.Response) -> dict[str, Any] | None:
+    content_type = resp.headers.get("Content-Type", "").split(";")[0].strip()
+    text = resp.text
+    if content_type == "application/x-www-form-urlencoded":
+        return dict(parse_qsl(text)) or None
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _remember_request(resp: requests.Response) -> None:
+    body = resp.request.body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    fields = dict(parse_qsl(body or ""))
+    sent: dict[str, str] = {
+        key: fields[key]
+        for key in ("redirect_uri", "client_id", "grant_type")
+        if key in fields
+    }
+    sent["url"] = resp.request.url or ""
+    sent["status"] = str(resp.status_code)
+    g.setdefault(SENT_KEY, {}).update(sent)
+
+
+def _retry_after(resp: requests.Response) -> int | None:
+    value = resp.headers.get("Retry-After", "")
+    return min(int(value), 3600) if value.isdigit() else None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
