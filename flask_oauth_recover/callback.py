@@ -3,6 +3,7 @@ run, and, when it fails, restarted or explained."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import secrets
@@ -130,6 +131,13 @@ class CallbackRun:
             )
             if failure is None:
                 raise
+            if failure.source == "authorize":
+                # Authlib keeps only the code and description of ?error=.
+                failure = dataclasses.replace(
+                    failure,
+                    description=params.error_description,
+                    uri=params.error_uri,
+                )
             return self._failed(failure, params, recipe, attempt)
         response = current_app.make_response(rv)
         _remember_success(params.state, response)

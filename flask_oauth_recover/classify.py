@@ -105,8 +105,8 @@ def classify(
     :param exc: the exception the view raised.
     :param from_authorize: the callback carried ``?error=``, so an OAuth
         error came from the authorization step, not the token response.
-    :param provider_hosts: host names of the provider's endpoints; transport
-        errors on other hosts belong to the app.
+    :param provider_hosts: ``host[:port]`` of the provider's endpoints;
+        transport errors elsewhere belong to the app.
     """
     if isinstance(exc, MismatchingStateError):
         return Failure(FailureKind.TRANSIENT, LOST_STATE, source="state")
@@ -141,7 +141,7 @@ def _classify_transport(
     exc: requests.RequestException, provider_hosts: frozenset[str]
 ) -> Failure | None:
     url = getattr(exc.request, "url", None) or ""
-    if urlsplit(url).hostname not in provider_hosts:
+    if urlsplit(url).netloc.lower() not in provider_hosts:
         return None
     status = exc.response.status_code if exc.response is not None else None
     if isinstance(exc, requests.Timeout):

@@ -130,8 +130,8 @@ class OAuthRecover:
 
     @staticmethod
     def provider_hosts(client: Any) -> frozenset[str]:
-        """Host names the client talks to, for telling provider transport
-        errors from the app's own."""
+        """``host[:port]`` of every URL the client talks to, for telling
+        provider transport errors from the app's own."""
         urls = [
             client.access_token_url,
             client.authorize_url,
@@ -139,9 +139,7 @@ class OAuthRecover:
             getattr(client, "_server_metadata_url", None),
             client.server_metadata.get("token_endpoint"),
         ]
-        return frozenset(
-            host for url in urls if url for host in [urlsplit(url).hostname] if host
-        )
+        return frozenset(urlsplit(url).netloc.lower() for url in urls if url)
 
 
 class _AppState:

@@ -41,10 +41,11 @@ def create_app(
     *,
     recover: OAuthRecover | None = None,
     client_overrides: dict[str, Any] | None = None,
+    template_folder: str = "templates",
     **config: Any,
 ) -> Flask:
     """A small app with the usual Authlib login, wrapped by the extension."""
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder=template_folder)
     app.config.update(TESTING=True, SECRET_KEY=SECRET_KEY, **config)
     oauth = OAuth(app)
     provider.register(oauth, "github", **(client_overrides or {}))

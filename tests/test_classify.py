@@ -1,0 +1,136 @@
+"""Failures are classified by error code and exception type, never text."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from authlib.integrations.base_client import MismatchingStateError
+from authlib.integrations.base_client import OAuthError
+from authlib.oauth2.rfc6749.errors import MissingCodeException
+
+from flask_oauth_recover import FailureKind
+from flask_oauth_recover.classify import classify
+from flask_oauth_recover.token_response import ProviderResponseError
+
+PROVIDER = frozenset({"github.com", "127.0.0.1:8000"})
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        ("bad_verification_code", FailureKind.TRANSIENT),
+        ("invalid_grant", FailureKind.TRANSIENT),
+        ("incorrect_client_credentials", FailureKind.CREDENTIALS),
+        ("invalid_client", FailureKind.CREDENTIALS),
+        ("unauthorized_client", FailureKind.CREDENTIALS),
+        ("redirect_uri_mismatch", FailureKind.REDIRECT_URI),
+        ("invalid_request", FailureKind.CONFIG),
+        ("unsupported_grant_type", FailureKind.CONFIG),
+        ("invalid_scope", FailureKind.CONFIG),
+        ("server_error", FailureKind.UNAVAILABLE),
+        ("temporarily_unavailable", FailureKind.UNAVAILABLE),
+        ("something_new", FailureKind.CONFIG),
+    ],
+)
+def test_token_endpoint_errors(error: str, kind: FailureKind) -> None:
+    failure = classify(
+        OAuthError(error=error), from_authorize=False, provider_hosts=PROVIDER
+    )
+
+    assert failure is not None
+    assert (failure.kind, failure.error, failure.source) == (kind, error, "token")
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        ("access_denied", FailureKind.CANCELLED),
+        ("redirect_uri_mismatch", FailureKind.REDIRECT_URI),
+        ("application_suspended", FailureKind.CONFIG),
+        ("unauthorized_client", FailureKind.CREDENTIALS),
+        ("invalid_request", FailureKind.CONFIG),
+        ("unsupported_response_type", FailureKind.CONFIG),
+        ("invalid_scope", FailureKind.CONFIG),
+        ("server_error", FailureKind.UNAVAILABLE),
+        ("temporarily_unavailable", FailureKind.UNAVAILABLE),
+    ],
+)
+def test_authorize_errors(error: str, kind: FailureKind) -> None:
+    failure = classify(
+        OAuthError(error=error), from_authorize=True, provider_hosts=PROVIDER
+    )
+
+    assert failure is not None
+    assert (failure.kind, failure.source) == (kind, "authorize")
+
+
+def test_description_text_does_not_change_the_class() -> None:
+    misleading = OAuthError(
+        error="bad_verification_code", description="incorrect client credentials"
+    )
+
+    failure = classify(misleading, from_authorize=False, provider_hosts=PROVIDER)
+
+    assert failure is not None and failure.kind is FailureKind.TRANSIENT
+
+
+@pytest.mark.parametrize(
+    "exc", [MismatchingStateError(), MissingCodeException()], ids=["state", "code"]
+)
+def test_lost_state_and_missing_code_restart(exc: Exception) -> None:
+    failure = classify(exc, from_authorize=False, provider_hosts=PROVIDER)
+
+    assert failure is not None and failure.kind is FailureKind.TRANSIENT
+
+
+def transport_error(cls: type[requests.RequestException], url: str) -> Exception:
+    return cls(request=requests.Request("POST", url).prepare())
+
+
+@pytest.mark.parametrize(
+    ("cls", "error"),
+    [
+        (requests.ConnectTimeout, "provider_timeout"),
+        (requests.ReadTimeout, "provider_timeout"),
+        (requests.ConnectionError, "provider_unreachable"),
+        (requests.HTTPError, "provider_bad_response"),
+    ],
+)
+def test_provider_transport_errors(
+    cls: type[requests.RequestException], error: str
+) -> None:
+    exc = transport_error(cls, "https://github.com/login/oauth/access_token")
+
+    failure = classify(exc, from_authorize=False, provider_hosts=PROVIDER)
+
+    assert failure is not None
+    assert (failure.kind, failure.error) == (FailureKind.UNAVAILABLE, error)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://api.example.com/orders", "http://127.0.0.1:9000/internal"]
+)
+def test_transport_errors_of_the_app_itself_propagate(url: str) -> None:
+    exc = transport_error(requests.ConnectionError, url)
+
+    assert classify(exc, from_authorize=False, provider_hosts=PROVIDER) is None
+
+
+def test_provider_response_error_is_unavailable() -> None:
+    exc = ProviderResponseError(502, "the provider reported an outage", 7)
+
+    failure = classify(exc, from_authorize=False, provider_hosts=PROVIDER)
+
+    assert failure is not None
+    assert (failure.kind, failure.http_status, failure.retry_after) == (
+        FailureKind.UNAVAILABLE,
+        502,
+        7,
+    )
+
+
+@pytest.mark.parametrize(
+    "exc", [ValueError("bad"), KeyError("login"), RuntimeError(), ZeroDivisionError()]
+)
+def test_app_bugs_are_not_oauth_failures(exc: Exception) -> None:
+    assert classify(exc, from_authorize=False, provider_hosts=PROVIDER) is None

@@ -1,0 +1,245 @@
+"""Transient failures restart authorization: fresh one-time values, the same
+request, the app's session intact, and a bound that holds without cookies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from flask_oauth_recover.testing import ProviderEmulator
+
+from .conftest import SignalRecorder
+
+
+def authorize_urls(provider: ProviderEmulator, visited: list[str]) -> list[str]:
+    return [url for url in visited if url.startswith(provider.authorize_url)]
+
+
+def approve(login: TestResponse) -> str:
+    """Let the provider approve a login; return the callback URL, unvisited."""
+    answer = requests.get(login.location, allow_redirects=False, timeout=10)
+    return answer.headers["Location"]
+
+
+def query(url: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+def test_rejected_code_restarts_and_lands_where_the_user_was_going(
+    client: FlaskClient, provider: ProviderEmulator, signals: SignalRecorder
+) -> None:
+    provider.reject_next_codes(1)
+
+    response, visited = provider.follow(client, client.get("/login?next=/profile"))
+
+    assert response.status_code == 200
+    assert response.text == "signed in as octocat; cart=['book', 'lamp']"
+    assert len(authorize_urls(provider, visited)) == 2
+    assert signals.names == ["authorization_restarted"]
+
+
+@pytest.mark.parametrize("status", [200, 400])
+@pytest.mark.parametrize("error", ["bad_verification_code", "invalid_grant"])
+def test_every_transient_token_error_restarts(
+    client: FlaskClient, provider: ProviderEmulator, error: str, status: int
+) -> None:
+    body = json.dumps({"error": error, "error_description": "The code is bad."})
+    provider.fail_next_token_requests(status, body, content_type="application/json")
+
+    response, visited = provider.follow(client, client.get("/login"))
+
+    assert response.text.startswith("signed in as octocat")
+    assert len(authorize_urls(provider, visited)) == 2
+
+
+def test_restart_issues_a_fresh_state_and_repeats_the_request(
+    client: FlaskClient, provider: ProviderEmulator
+) -> None:
+    first = client.get("/login?prompt=consent")
+    provider.reject_next_codes(1)
+    callback = approve(first)
+
+    restart = client.get(callback)
+
+    assert restart.status_code == 302
+    before, after = query(first.location), query(restart.location)
+    assert restart.location.startswith(provider.authorize_url)
+    assert after["state"] != before["state"]
+    for key in ("redirect_uri", "scope", "prompt", "client_id", "response_type"):
+        assert after[key] == before[key]
+
+
+def test_restart_makes_a_new_pkce_verifier_and_nonce(
+    make_app: Callable[..., Flask], provider: ProviderEmulator
+) -> None:
+    app = make_app(
+        client_overrides={
+            "client_kwargs": {
+                "scope": "openid read:user",
+                "code_challenge_method": "S256",
+            }
+        }
+    )
+    client = app.test_client()
+    first = client.get("/login")
+    provider.reject_next_codes(1)
+    callback = approve(first)
+
+    restart = client.get(callback)
+
+    before, after = query(first.location), query(restart.location)
+    assert after["code_challenge_method"] == "S256"
+    assert after["code_challenge"] != before["code_challenge"]
+    assert after["nonce"] != before["nonce"]
+    assert after["scope"] == "openid read:user"
+
+
+def test_expired_code_restarts(client: FlaskClient, provider: ProviderEmulator) -> None:
+    first = client.get("/login")
+    callback = approve(first)
+    provider.advance_clock(11 * 60)
+
+    response, visited = provider.follow(client, client.get(callback))
+
+    assert response.text.startswith("signed in as octocat")
+    assert len(authorize_urls(provider, visited)) == 1
+
+
+def test_code_used_in_another_browser_restarts_there(
+    app: Flask, client: FlaskClient, provider: ProviderEmulator
+) -> None:
+    callback = approve(client.get("/login"))
+    client.get(callback)
+    other = app.test_client()
+
+    response = other.get(callback)
+
+    assert response.status_code == 302
+    assert response.location.startswith(provider.authorize_url)
+
+
+def test_lost_state_restarts_on_the_callback_url(
+    client: FlaskClient, provider: ProviderEmulator
+) -> None:
+    response = client.get("/callback?code=abc&state=not-in-the-session")
+
+    assert response.status_code == 302
+    params = query(response.location)
+    assert params["redirect_uri"] == "http://localhost/callback"
+    assert params["state"] != "not-in-the-session"
+    assert provider.token_requests == []
+
+
+def test_repeated_callback_after_success_goes_where_the_first_went(
+    client: FlaskClient, provider: ProviderEmulator
+) -> None:
+    response, visited = provider.follow(client, client.get("/login?next=/profile"))
+    requests_before = len(provider.token_requests)
+
+    again = client.get(visited[-2])
+
+    assert again.status_code == 302
+    assert again.location == "/profile"
+    assert len(provider.token_requests) == requests_before
+
+
+def test_prefetch_of_the_callback_spends_nothing(
+    client: FlaskClient, provider: ProviderEmulator
+) -> None:
+    callback = approve(client.get("/login"))
+
+    prefetch = client.get(callback, headers={"Sec-Purpose": "prefetch"})
+    response, _ = provider.follow(client, client.get(callback))
+
+    assert prefetch.status_code == 204
+    assert response.text.startswith("signed in as octocat")
+
+
+def test_loop_guard_holds_when_the_cookie_never_comes_back(
+    app: Flask, provider: ProviderEmulator, signals: SignalRecorder
+) -> None:
+    client = app.test_client(use_cookies=False)
+
+    response, visited = provider.follow(client, client.get("/login"))
+
+    assert response.status_code == 500
+    assert "We could not sign you in" in response.text
+    assert len(authorize_urls(provider, visited)) == 1 + 2
+    assert signals.names == ["authorization_restarted"] * 2 + ["restarts_exhausted"]
+    assert provider.token_requests == []
+
+
+@pytest.mark.parametrize("bound", [0, 1, 3])
+def test_restart_bound_is_configurable(
+    make_app: Callable[..., Flask], provider: ProviderEmulator, bound: int
+) -> None:
+    app = make_app(OAUTH_RECOVER_MAX_RESTARTS=bound)
+    client = app.test_client()
+    provider.reject_next_codes(10)
+
+    response, visited = provider.follow(client, client.get("/login"))
+
+    assert response.status_code == 500
+    assert len(authorize_urls(provider, visited)) == 1 + bound
+
+
+def test_gave_up_page_names_the_missing_cookie(
+    make_app: Callable[..., Flask], provider: ProviderEmulator
+) -> None:
+    app = make_app(OAUTH_RECOVER_SHOW_DETAILS=True)
+    client = app.test_client(use_cookies=False)
+
+    response, _ = provider.follow(
+        client, client.get("/login", headers={"Accept": "application/json"})
+    )
+    json_response = client.get(
+        response.request.full_path, headers={"Accept": "application/json"}
+    )
+
+    assert 'data-diagnosis="session.cookie_missing"' in response.text
+    assert json_response.json is not None
+    assert json_response.json["error"] == "restarts_exhausted"
+    ids = [finding["id"] for finding in json_response.json["diagnosis"]]
+    assert "session.cookie_missing" in ids
+
+
+def test_forged_restart_count_cannot_extend_the_bound(
+    client: FlaskClient, provider: ProviderEmulator
+) -> None:
+    first = client.get("/callback?code=abc&state=aaaa.0.000000000000")
+    state = query(first.location)["state"]
+    forged = state.rsplit(".", 2)[0] + ".0." + "f" * 12
+
+    second = client.get(f"/callback?code=abc&state={forged}")
+
+    assert second.status_code == 302
+    assert query(second.location)["state"].split(".")[1] == "1"
+
+
+def test_try_again_repeats_the_login_request(
+    make_app: Callable[..., Flask], provider: ProviderEmulator
+) -> None:
+    app = make_app(OAUTH_RECOVER_MAX_RESTARTS=0)
+    client = app.test_client()
+    first = client.get("/login?prompt=consent")
+    provider.reject_next_codes(1)
+    page, _ = provider.follow(client, first)
+    assert page.status_code == 500
+
+    again = client.get("/callback?oauth_recover=retry")
+
+    assert again.status_code == 302
+    before, after = query(first.location), query(again.location)
+    assert after["prompt"] == "consent"
+    assert after["redirect_uri"] == before["redirect_uri"]
+    assert after["state"] != before["state"]
+    response, _ = provider.follow(client, again)
+    assert response.text.startswith("signed in as octocat")
