@@ -3,12 +3,17 @@ on a loopback port, its test client, and a signal recorder."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from authlib.integrations.flask_client import OAuth
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask
+from flask import redirect
+from flask import request
+from flask import session
+from flask import url_for
 from flask.testing import FlaskClient
 from werkzeug.wrappers import Response
 

@@ -156,7 +156,7 @@ def test_end_user_page_links_only_to_this_site(
     assert response.status_code == 500
     assert hrefs(response.text) == ["/"]
     assert provider.client_id not in response.text
-    assert "<section class=\"details\"" not in response.text
+    assert '<section class="details"' not in response.text
 
 
 def test_details_off_sends_the_facts_to_the_log(
@@ -185,7 +185,8 @@ def test_details_on_show_what_the_app_sent(
     make_app: Callable[..., Flask], provider: ProviderEmulator
 ) -> None:
     app = make_app(
-        OAUTH_RECOVER_SHOW_DETAILS=True, client_overrides={"client_secret": WRONG_SECRET}
+        OAUTH_RECOVER_SHOW_DETAILS=True,
+        client_overrides={"client_secret": WRONG_SECRET},
     )
 
     response = sign_in(provider, app.test_client())
@@ -206,7 +207,7 @@ def test_details_follow_app_debug_by_default(
 
     response = sign_in(provider, app.test_client())
 
-    assert "<section class=\"details\"" in response.text
+    assert '<section class="details"' in response.text
 
 
 @pytest.mark.parametrize("show_details", [False, True])
@@ -257,7 +258,8 @@ def test_json_details_when_enabled(
     make_app: Callable[..., Flask], provider: ProviderEmulator
 ) -> None:
     app = make_app(
-        OAUTH_RECOVER_SHOW_DETAILS=True, client_overrides={"client_secret": WRONG_SECRET}
+        OAUTH_RECOVER_SHOW_DETAILS=True,
+        client_overrides={"client_secret": WRONG_SECRET},
     )
 
     response = sign_in(provider, app.test_client(), Accept="application/json")
