@@ -30,7 +30,12 @@ from .classify import FailureKind
 from .classify import classify
 from .diagnose import Evidence
 from .diagnose import diagnose
+from .diagnose import public_client_id
+from .diagnose import relevant_facts
 from .diagnose import secret_facts
+from .diagnose import snapshot_login
+from .duplicate import claim_callback
+from .duplicate import wait_for_first_callback
 from .outcome import Outcome
 from .outcome import OutcomeKind
 from .pages import RETRY_PARAM
@@ -110,17 +115,16 @@ class CallbackRun:
             return self._invalid(exc.reason)
 
         attempt = read_attempt(params.state)
+        if not claim_callback(self.client, params.state):
+            # A duplicate of a callback in flight (double click): let the
+            # first one finish, then follow it instead of spending the code.
+            wait_for_first_callback(self.client, str(params.state))
         state_data = self._state_data(params.state)
+        self.login = snapshot_login(self.client, params.state, state_data)
         if state_data is None:
             replay = _replayed_destination(params.state)
             if replay is not None:
                 return redirect(replay)
-        # Authlib deletes the state data as it reads it: snapshot it first.
-        recipe = (
-            recipe_from_state_data(state_data)
-            if state_data is not None
-            else recipe_from_callback_url()
-        )
         try:
             rv = current_app.ensure_sync(view)(*args, **kwargs)
         except Exception as exc:
@@ -138,6 +142,13 @@ class CallbackRun:
                     description=params.error_description,
                     uri=params.error_uri,
                 )
+            # Authlib deleted the state data as it read it; ``state_data`` is
+            # the copy taken before. Built only here: success needs no recipe.
+            recipe = (
+                recipe_from_state_data(state_data)
+                if state_data is not None
+                else recipe_from_callback_url()
+            )
             return self._failed(failure, params, recipe, attempt)
         response = current_app.make_response(rv)
         _remember_success(params.state, response)
@@ -192,6 +203,7 @@ class CallbackRun:
             failure=failure,
             redirect_uri_sent=redirect_uri,
             gave_up=kind is OutcomeKind.GAVE_UP,
+            login=self.login,
         )
         return Outcome(
             kind,
@@ -200,7 +212,8 @@ class CallbackRun:
             attempt,
             reference=_reference(),
             findings=diagnose(evidence),
-            facts=self._facts(failure, redirect_uri, attempt),
+            facts=self._facts(failure, redirect_uri, attempt)
+            + relevant_facts(evidence),
         )
 
     def _facts(
@@ -209,7 +222,10 @@ class CallbackRun:
         sent = sent_token_request()
         facts = [
             ("client", self.client_name),
-            ("client_id", str(self.client.client_id or "(empty)")),
+            (
+                "client_id",
+                public_client_id(self.client.client_id, self.client.client_secret),
+            ),
             ("redirect_uri sent", redirect_uri or "(the client's default)"),
             ("callback URL received", request.base_url),
             ("provider error", failure.error),

@@ -14,6 +14,7 @@ from flask import current_app
 from flask.typing import ResponseReturnValue
 
 from .callback import CallbackRun
+from .duplicate import release_claims
 from .outcome import Outcome
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,6 +59,7 @@ class OAuthRecover:
         app.config.setdefault("OAUTH_RECOVER_SHOW_DETAILS", None)
         app.config.setdefault("OAUTH_RECOVER_TIMEOUT", 10.0)
         app.extensions[EXTENSION_KEY] = _AppState(oauth or self._oauth)
+        app.teardown_request(release_claims)
         # Route-less: it only adds our templates behind the app's own.
         app.register_blueprint(
             Blueprint("oauth_recover", __name__, template_folder="templates")
@@ -75,6 +77,9 @@ class OAuthRecover:
             def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
                 return CallbackRun(self, client)(view, args, kwargs)
 
+            # Markers for `flask oauth-recover check`, which finds wrapped views.
+            wrapper._oauth_recover = self  # type: ignore[attr-defined]
+            wrapper._oauth_recover_client = client  # type: ignore[attr-defined]
             return wrapper  # type: ignore[return-value]
 
         return decorator

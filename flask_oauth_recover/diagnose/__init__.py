@@ -1,0 +1,139 @@
+"""Why a login failed: findings built from evidence the extension can see.
+
+Each finding has a stable id (part of the public contract, listed in
+:data:`FINDING_IDS`), a cause and a fix. Cause and fix are English message
+ids with ``%(name)s`` placeholders, translated when a page is rendered;
+``snippet`` is code, configuration or a URL, never translated. A rule fires
+only on the evidence it names: no guesses. An id may appear twice in one
+diagnosis when it concerns two values, e.g. ``credentials.missing`` for the
+client_id and for the client_secret.
+
+Redirect URI and session rules run inside the callback request and read
+``flask.request``, ``flask.session`` and the app config. The credential
+rules and :func:`configuration_findings` need only an app context, so the
+``flask oauth-recover check`` command runs them too.
+
+Notes on what is observable:
+
+- The GitHub shape rules (``credentials.swapped``, ``credentials.shape``)
+  apply to clients whose token endpoint is on ``github.com`` or whose path
+  ends in ``/login/oauth/access_token`` (GitHub Enterprise Server, and the
+  emulator in :mod:`flask_oauth_recover.testing`).
+- On ``redirect_uri_mismatch`` at the authorize step GitHub sends the
+  browser to the callback URL registered for the app, so the URL the
+  callback arrives on is a registered one.
+- ``session.state_expired`` needs the ``exp`` Authlib stores for the
+  state. It is left in the session only when the state data lives in a
+  cache (``OAuth(app, cache=...)``) and the cache has dropped the data.
+  Without a cache Authlib returns expired state data as if it were fresh
+  and deletes entries past their ``exp`` without a trace, so a lost state
+  is never called expired.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from ..classify import FailureKind
+from . import credentials
+from . import redirect_uri
+from . import session
+from .addresses import Address
+from .credentials import check_credentials
+from .credentials import probe_rejected
+from .evidence import Evidence
+from .evidence import Finding
+from .evidence import LoginSnapshot
+from .evidence import Rule
+from .evidence import snapshot_login
+from .facts import fingerprint
+from .facts import public_client_id
+from .facts import relevant_facts
+from .facts import secret_facts
+from .session import COOKIE_LIMIT
+from .session import COOKIE_NEAR_LIMIT
+from .session import cookie_domain_finding
+from .session import domain_covers
+from .session import samesite_finding
+from .session import samesite_is_strict
+from .session import session_cookie_present
+
+__all__ = [
+    "COOKIE_LIMIT",
+    "COOKIE_NEAR_LIMIT",
+    "FINDING_IDS",
+    "Evidence",
+    "Finding",
+    "LoginSnapshot",
+    "configuration_findings",
+    "credential_findings",
+    "diagnose",
+    "fingerprint",
+    "probe_rejected",
+    "public_client_id",
+    "relevant_facts",
+    "secret_facts",
+    "session_cookie_present",
+    "snapshot_login",
+]
+
+#: Every finding id a rule may produce.
+FINDING_IDS = (
+    "redirect_uri.proxy_scheme",
+    "redirect_uri.proxy_host",
+    "redirect_uri.loopback_alias",
+    "redirect_uri.server_name",
+    "redirect_uri.host_changed",
+    "redirect_uri.register",
+    "credentials.missing",
+    "credentials.whitespace",
+    "credentials.swapped",
+    "credentials.shape",
+    "credentials.rejected",
+    "session.samesite_strict",
+    "session.secure_over_http",
+    "session.cookie_domain",
+    "session.cookie_too_large",
+    "session.state_expired",
+    "session.cookie_missing",
+)
+
+
+def diagnose(evidence: Evidence) -> list[Finding]:
+    """Run every rule that applies to the failure, most specific first."""
+    rules: list[Rule] = []
+    if evidence.kind is FailureKind.CREDENTIALS:
+        rules += credentials.RULES
+    if evidence.kind is FailureKind.REDIRECT_URI:
+        rules += redirect_uri.RULES
+    if evidence.gave_up or (
+        evidence.failure is not None and evidence.failure.source == "state"
+    ):
+        rules += session.RULES
+    return [finding for rule in rules for finding in rule(evidence)]
+
+
+def configuration_findings(redirect_uri: str | None) -> list[Finding]:
+    """Session cookie settings that break every login, checked without a
+    request (``flask oauth-recover check``).
+
+    :param redirect_uri: the callback URL the app sends, when it does not
+        depend on the request.
+    """
+    findings = []
+    if samesite_is_strict():
+        # The callback is always a navigation from the provider's site.
+        findings.append(samesite_finding())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    domain = current_app.session_interface.get_cookie_domain(app)
+    address = Address.parse(redirect_uri) if redirect_uri else None
+    if domain and address is not None and not domain_covers(domain, address.host):
+        findings.append(cookie_domain_finding(domain, address.host))
+    return findings
+
+
+def credential_findings(client: Any, client_name: str) -> list[Finding]:
+    """The credential rules for one client, outside a failed callback."""
+    return list(check_credentials(Evidence(client, client_name, None, None)))

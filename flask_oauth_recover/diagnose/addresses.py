@@ -1,0 +1,156 @@
+"""URLs as the app saw them and as the browser did, behind proxies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import request
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+GITHUB_TOKEN_PATH = "/login/oauth/access_token"
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+#: Forwarded headers and the ProxyFix argument that trusts each.
+FORWARDED = {
+    "X-Forwarded-Proto": "x_proto",
+    "X-Forwarded-Host": "x_host",
+    "X-Forwarded-Port": "x_port",
+    "X-Forwarded-Prefix": "x_prefix",
+}
+
+
+@dataclass(frozen=True)
+class Address:
+    scheme: str
+    host: str
+    port: int | None
+    path: str
+
+    @classmethod
+    def parse(cls, url: str) -> Address | None:
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            return None
+        if not parts.hostname:
+            return None
+        scheme = parts.scheme.lower()
+        return cls(
+            scheme,
+            parts.hostname.lower(),
+            port or DEFAULT_PORTS.get(scheme),
+            parts.path or "/",
+        )
+
+    @property
+    def netloc(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        if self.port is None or self.port == DEFAULT_PORTS.get(self.scheme):
+            return host
+        return f"{host}:{self.port}"
+
+    @property
+    def origin(self) -> str:
+        return f"{self.scheme}://{self.netloc}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.origin}{self.path}"
+
+    def same_origin(self, other: Address) -> bool:
+        return (self.scheme, self.host, self.port) == (
+            other.scheme,
+            other.host,
+            other.port,
+        )
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """The callback request as the app saw it and as the browser did."""
+
+    seen: Address
+    public: Address
+    #: Forwarded headers that disagree with what the app saw: name -> the
+    #: value nearest the browser.
+    unapplied: dict[str, str]
+    #: ProxyFix argument -> how many proxies appended to that header.
+    hops: dict[str, int]
+
+
+def request_view() -> RequestView:
+    seen = Address.parse(request.base_url)
+    assert seen is not None  # werkzeug always builds an absolute base_url
+    values = {
+        name: [part.strip() for part in request.headers.get(name, "").split(",")]
+        for name in FORWARDED
+    }
+    first = {name: parts[0] for name, parts in values.items() if parts[0]}
+    unapplied: dict[str, str] = {}
+    proto = first.get("X-Forwarded-Proto", "").lower()
+    if proto in DEFAULT_PORTS and proto != seen.scheme:
+        unapplied["X-Forwarded-Proto"] = proto
+    forwarded_host = Address.parse(
+        f"{proto or seen.scheme}://{first.get('X-Forwarded-Host', '')}"
+    )
+    if forwarded_host is not None and forwarded_host.host != seen.host:
+        unapplied["X-Forwarded-Host"] = first["X-Forwarded-Host"]
+    port = first.get("X-Forwarded-Port", "")
+    if port.isdigit() and int(port) != seen.port:
+        unapplied["X-Forwarded-Port"] = port
+    prefix = first.get("X-Forwarded-Prefix", "").rstrip("/")
+    if prefix.startswith("/") and prefix != request.script_root:
+        unapplied["X-Forwarded-Prefix"] = prefix
+
+    scheme = unapplied.get("X-Forwarded-Proto", seen.scheme)
+    host, public_port = seen.host, seen.port
+    if "X-Forwarded-Host" in unapplied and forwarded_host is not None:
+        host, public_port = forwarded_host.host, forwarded_host.port
+    elif seen.port == DEFAULT_PORTS.get(seen.scheme):
+        public_port = DEFAULT_PORTS.get(scheme)
+    if "X-Forwarded-Port" in unapplied:
+        public_port = int(unapplied["X-Forwarded-Port"])
+    path = unapplied.get("X-Forwarded-Prefix", request.script_root) + request.path
+    hops = {FORWARDED[name]: len(values[name]) for name in FORWARDED if name in first}
+    return RequestView(seen, Address(scheme, host, public_port, path), unapplied, hops)
+
+
+def publicize(sent: Address, view: RequestView) -> Address:
+    """``sent`` as it would be with the forwarded headers applied: each part
+    that matches what the app saw is replaced by what the browser saw."""
+    scheme, host, port, path = sent.scheme, sent.host, sent.port, sent.path
+    if "X-Forwarded-Proto" in view.unapplied and scheme == view.seen.scheme:
+        scheme = view.public.scheme
+        if port == DEFAULT_PORTS.get(sent.scheme):
+            port = DEFAULT_PORTS.get(scheme)
+    if "X-Forwarded-Host" in view.unapplied and host == view.seen.host:
+        host, port = view.public.host, view.public.port
+    if "X-Forwarded-Port" in view.unapplied and sent.port == view.seen.port:
+        port = view.public.port
+    prefix = view.unapplied.get("X-Forwarded-Prefix")
+    if prefix and not is_under(path, prefix) and is_under(path, request.script_root):
+        path = prefix + path[len(request.script_root) :]
+    return Address(scheme, host, port, path)
+
+
+def is_under(path: str, prefix: str) -> bool:
+    prefix = prefix.rstrip("/")
+    return not prefix or path == prefix or path.startswith(prefix + "/")
+
+
+def github_shaped(client: Any) -> bool:
+    url = client.access_token_url or client.server_metadata.get("token_endpoint")
+    if not isinstance(url, str):
+        return False
+    parts = urlsplit(url)
+    return parts.hostname == "github.com" or parts.path.endswith(GITHUB_TOKEN_PATH)
+
+
+def on_github_com(client: Any) -> bool:
+    url = client.access_token_url or client.server_metadata.get("token_endpoint")
+    return isinstance(url, str) and urlsplit(url).hostname == "github.com"

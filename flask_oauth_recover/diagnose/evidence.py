@@ -1,0 +1,120 @@
+"""What the diagnosis rules look at: the evidence of one failed callback,
+and the :class:`Finding` they produce."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from urllib.parse import parse_qsl
+from urllib.parse import urlsplit
+
+from flask import session
+
+from ..classify import Failure
+from ..classify import FailureKind
+from ..token_response import sent_token_request
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One diagnosis.
+
+    :param id: stable identifier, e.g. ``"session.cookie_missing"``.
+    :param cause: what is wrong (message id, English).
+    :param fix: the change that fixes it (message id, English).
+    :param params: values for the placeholders in ``cause`` and ``fix``.
+    :param snippet: code, configuration or a URL to copy, untranslated.
+    """
+
+    id: str
+    cause: str
+    fix: str
+    params: dict[str, str] = field(default_factory=dict)
+    snippet: str | None = None
+
+
+@dataclass(frozen=True)
+class LoginSnapshot:
+    """What the session held for a callback's state before the view ran.
+
+    Authlib deletes the state entry while it fails, so the callback takes
+    this snapshot first (:func:`snapshot_login`).
+
+    :param found: Authlib returned the login's state data.
+    :param expires_at: the ``exp`` Authlib stored with the state, when the
+        session still had the entry.
+    :param redirect_uri: the redirect URI the login sent to the provider,
+        read from the state data.
+    """
+
+    found: bool
+    expires_at: float | None
+    redirect_uri: str | None
+
+
+@dataclass
+class Evidence:
+    """What a rule may look at.
+
+    :param client: the Authlib client.
+    :param client_name: its registered name.
+    :param failure: the classified failure, if any.
+    :param redirect_uri_sent: the redirect URI the login sent, when known.
+    :param gave_up: the restart bound was reached.
+    :param login: the session's state entry as it was before the view ran;
+        when given, :attr:`redirect_uri_sent` counts only if the token
+        request carried it or the state data was found.
+    """
+
+    client: Any
+    client_name: str
+    failure: Failure | None
+    redirect_uri_sent: str | None
+    gave_up: bool = False
+    login: LoginSnapshot | None = None
+
+    @property
+    def kind(self) -> FailureKind | None:
+        return self.failure.kind if self.failure else None
+
+    @property
+    def known_redirect_uri(self) -> str | None:
+        """The redirect URI the login sent, only when it was seen: in the
+        token request, or in the login's state data."""
+        if self.login is None:
+            return self.redirect_uri_sent
+        sent = sent_token_request().get("redirect_uri")
+        if sent:
+            return sent
+        return self.login.redirect_uri if self.login.found else None
+
+
+Rule = Callable[[Evidence], Iterable[Finding]]
+
+
+def snapshot_login(
+    client: Any, state: str | None, state_data: dict[str, Any] | None
+) -> LoginSnapshot | None:
+    """Record the session's entry for ``state`` before Authlib deletes it.
+
+    :param client: the Authlib client.
+    :param state: the callback's ``state`` parameter.
+    :param state_data: what Authlib's ``get_state_data`` returned for it.
+    """
+    if not state:
+        return None
+    entry = session.get(f"_state_{client.framework.name}_{state}")
+    exp = entry.get("exp") if isinstance(entry, dict) else None
+    redirect_uri = None
+    if state_data is not None:
+        url = state_data.get("url")
+        query = dict(parse_qsl(urlsplit(url).query)) if isinstance(url, str) else {}
+        redirect_uri = query.get("redirect_uri") or state_data.get("redirect_uri")
+    return LoginSnapshot(
+        found=state_data is not None,
+        expires_at=float(exp) if isinstance(exp, (int, float)) else None,
+        redirect_uri=redirect_uri if isinstance(redirect_uri, str) else None,
+    )

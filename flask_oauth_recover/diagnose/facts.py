@@ -1,0 +1,97 @@
+"""Facts shown next to the findings: what the app saw, never a secret."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app
+from flask import request
+
+from ..classify import FailureKind
+from .addresses import FORWARDED
+from .addresses import request_view
+from .credentials import SECRET_SHAPE
+from .credentials import TOKEN_PREFIXES
+from .credentials import credential_source
+from .credentials import strip_padding
+from .evidence import Evidence
+from .session import session_cookie_size
+
+
+def secret_facts(secret: object) -> list[tuple[str, str]]:
+    """Length, whitespace and a short SHA-256 fingerprint of a secret, so a
+    developer can compare it with the value they meant. Never the secret."""
+    if not isinstance(secret, str) or not secret:
+        return [("client_secret", "(empty)")]
+    facts = [
+        ("client_secret length", str(len(secret))),
+        ("client_secret SHA-256", fingerprint(secret)),
+    ]
+    stripped = strip_padding(secret)
+    if stripped and stripped != secret:
+        facts.append(
+            ("client_secret SHA-256 without whitespace", fingerprint(stripped))
+        )
+    return facts
+
+
+def fingerprint(secret: str) -> str:
+    """The first 8 hex digits of the SHA-256 of ``secret``."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:8]
+
+
+def public_client_id(client_id: object, client_secret: object = None) -> str:
+    """The client_id as it may be shown: hidden behind its length and
+    fingerprint when it has the shape of a secret or a token, since a
+    developer who mixed them up would otherwise see the secret printed."""
+    if not isinstance(client_id, str) or not client_id:
+        return "(empty)"
+    stripped = strip_padding(client_id)
+    if (
+        SECRET_SHAPE.fullmatch(stripped)
+        or stripped.startswith(TOKEN_PREFIXES)
+        or (isinstance(client_secret, str) and stripped == strip_padding(client_secret))
+    ):
+        return (
+            f"(hidden: shaped like a secret; {len(client_id)} characters, "
+            f"SHA-256 {fingerprint(client_id)})"
+        )
+    return client_id
+
+
+def relevant_facts(evidence: Evidence) -> list[tuple[str, str]]:
+    """The configuration and request details the rules for this failure
+    looked at, for the page to show when no finding applies."""
+    config = current_app.config
+    facts: list[tuple[str, str]] = []
+    if evidence.kind is FailureKind.CREDENTIALS:
+        for name in ("client_id", "client_secret"):
+            source = credential_source(evidence.client_name, name)
+            where = "(not set)" if source.origin == "nowhere" else source.where
+            facts.append((f"{name} read from", where))
+    if evidence.kind is FailureKind.REDIRECT_URI:
+        for header in FORWARDED:
+            if header in request.headers:
+                facts.append((header, request.headers[header]))
+        for key in ("SERVER_NAME", "PREFERRED_URL_SCHEME", "APPLICATION_ROOT"):
+            facts.append((key, repr(config.get(key))))
+        view = request_view()
+        if view.public.url != view.seen.url:
+            facts.append(("callback URL as the browser saw it", view.public.url))
+    if evidence.gave_up or (
+        evidence.failure is not None and evidence.failure.source == "state"
+    ):
+        size = session_cookie_size()
+        facts.append(
+            ("session cookie", "missing" if size is None else f"present, {size} bytes")
+        )
+        interface = current_app.session_interface
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        facts += [
+            ("SESSION_COOKIE_SAMESITE", repr(interface.get_cookie_samesite(app))),
+            ("SESSION_COOKIE_SECURE", repr(interface.get_cookie_secure(app))),
+            ("SESSION_COOKIE_DOMAIN", repr(interface.get_cookie_domain(app))),
+        ]
+        if "Sec-Fetch-Site" in request.headers:
+            facts.append(("Sec-Fetch-Site", request.headers["Sec-Fetch-Site"]))
+    return facts

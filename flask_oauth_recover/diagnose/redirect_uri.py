@@ -1,0 +1,331 @@
+"""Why a provider said ``redirect_uri_mismatch``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask import current_app
+from flask import request
+
+from ..i18n import N_
+from .addresses import LOOPBACK_HOSTS
+from .addresses import Address
+from .addresses import RequestView
+from .addresses import github_shaped
+from .addresses import publicize
+from .addresses import request_view
+from .evidence import Evidence
+from .evidence import Finding
+from .evidence import Rule
+
+
+def _sent_address(evidence: Evidence) -> Address | None:
+    sent = evidence.known_redirect_uri
+    return Address.parse(sent) if sent else None
+
+
+def _proxy_fix_snippet(view: RequestView) -> str:
+    arguments = ", ".join(f"{name}={count}" for name, count in view.hops.items())
+    return (
+        "from werkzeug.middleware.proxy_fix import ProxyFix\n\n"
+        "# Trust only the headers your proxy sets, once per proxy.\n"
+        f"app.wsgi_app = ProxyFix(app.wsgi_app, {arguments})"
+    )
+
+
+def _proxy_scheme(evidence: Evidence) -> Iterator[Finding]:
+    view = request_view()
+    forwarded = view.unapplied.get("X-Forwarded-Proto")
+    sent = _sent_address(evidence)
+    if forwarded is None or (sent is not None and sent.scheme != view.seen.scheme):
+        return
+    built = sent or view.seen
+    yield Finding(
+        "redirect_uri.proxy_scheme",
+        N_(
+            "The request came through a proxy that sets X-Forwarded-Proto: "
+            "%(forwarded)s, but the app does not apply that header (Werkzeug's "
+            "ProxyFix is missing, or trusts fewer proxies than set it), so it "
+            "sees %(scheme)s and builds redirect URIs such as %(url)s."
+        ),
+        N_(
+            "Wrap the app in Werkzeug's ProxyFix so that url_for(..., "
+            "_external=True) builds %(public_url)s."
+        ),
+        {
+            "forwarded": forwarded,
+            "scheme": view.seen.scheme,
+            "url": built.url,
+            "public_url": publicize(built, view).url,
+        },
+        _proxy_fix_snippet(view),
+    )
+
+
+def _proxy_host(evidence: Evidence) -> Iterator[Finding]:
+    view = request_view()
+    sent = _sent_address(evidence)
+    reflected = []
+    for header in ("X-Forwarded-Host", "X-Forwarded-Port", "X-Forwarded-Prefix"):
+        if header not in view.unapplied:
+            continue
+        if sent is None or publicize(sent, view) != _publicize_only(sent, view, header):
+            reflected.append(header)
+    if not reflected:
+        return
+    built = sent or view.seen
+    yield Finding(
+        "redirect_uri.proxy_host",
+        N_(
+            "The request came through a proxy that sets %(headers)s, but the "
+            "app does not apply those headers (Werkzeug's ProxyFix is missing, "
+            "or trusts fewer proxies than set them), so it builds redirect URIs "
+            "such as %(url)s for the address it sees instead of the one the "
+            "browser uses."
+        ),
+        N_(
+            "Wrap the app in Werkzeug's ProxyFix so that url_for(..., "
+            "_external=True) builds %(public_url)s."
+        ),
+        {
+            "headers": ", ".join(f"{h}: {view.unapplied[h]}" for h in reflected),
+            "url": built.url,
+            "public_url": publicize(built, view).url,
+        },
+        _proxy_fix_snippet(view),
+    )
+
+
+def _publicize_only(sent: Address, view: RequestView, header: str) -> Address:
+    """``publicize`` with one forwarded header left out."""
+    reduced = {name: value for name, value in view.unapplied.items() if name != header}
+    return publicize(sent, RequestView(view.seen, view.public, reduced, view.hops))
+
+
+def _loopback_pair(sent: Address, view: RequestView) -> bool:
+    return (
+        sent.host in LOOPBACK_HOSTS
+        and view.public.host in LOOPBACK_HOSTS
+        and sent.host != view.public.host
+    )
+
+
+def _loopback_alias(evidence: Evidence) -> Iterator[Finding]:
+    view = request_view()
+    sent = _sent_address(evidence)
+    if sent is None or not _loopback_pair(sent, view):
+        return
+    target = Address(view.public.scheme, view.public.host, view.public.port, sent.path)
+    yield Finding(
+        "redirect_uri.loopback_alias",
+        N_(
+            "The login sent the redirect URI %(sent)s, but the callback arrived "
+            "at %(received)s. %(sent_host)s and %(received_host)s are the same "
+            "computer, but browsers and providers treat them as different "
+            "hosts: the registered callback URL and the session cookie belong "
+            "to one of them only."
+        ),
+        N_(
+            "Use one host name for the whole login: open the app at "
+            "%(origin)s so that it sends %(target)s, or register %(sent)s."
+        ),
+        {
+            "sent": sent.url,
+            "received": view.public.url,
+            "sent_host": sent.netloc,
+            "received_host": view.public.netloc,
+            "origin": view.public.origin,
+            "target": target.url,
+        },
+        target.url,
+    )
+
+
+def _server_name_settings(sent: Address, view: RequestView) -> list[tuple[str, str]]:
+    """The URL settings ``sent`` follows where the request differs, as
+    (setting, the value matching the request)."""
+    config = current_app.config
+    settings: list[tuple[str, str]] = []
+    server_name = config.get("SERVER_NAME")
+    if server_name:
+        configured = Address.parse(f"{sent.scheme}://{server_name}")
+        if (
+            configured is not None
+            and configured.same_origin(sent)
+            and not configured.same_origin(
+                Address(sent.scheme, view.public.host, view.public.port, "/")
+            )
+        ):
+            settings.append(
+                (
+                    f"SERVER_NAME = {server_name!r}",
+                    f"SERVER_NAME = {view.public.netloc!r}",
+                )
+            )
+    scheme = config.get("PREFERRED_URL_SCHEME")
+    if (
+        scheme
+        and sent.scheme == scheme
+        and view.public.scheme != scheme
+        and view.seen.scheme != scheme
+    ):
+        settings.append(
+            (
+                f"PREFERRED_URL_SCHEME = {scheme!r}",
+                f"PREFERRED_URL_SCHEME = {view.public.scheme!r}",
+            )
+        )
+    root = str(config.get("APPLICATION_ROOT") or "/").rstrip("/")
+    public_root = view.public.path[: len(view.public.path) - len(request.path)]
+    if (
+        root != request.script_root
+        and root != public_root
+        and sent.path == root + request.path
+    ):
+        settings.append(
+            (
+                f"APPLICATION_ROOT = {config.get('APPLICATION_ROOT')!r}",
+                f"APPLICATION_ROOT = {(public_root or '/')!r}",
+            )
+        )
+    return settings
+
+
+def _server_name(evidence: Evidence) -> Iterator[Finding]:
+    view = request_view()
+    sent = _sent_address(evidence)
+    settings = _server_name_settings(sent, view) if sent else []
+    if sent is None or not settings:
+        return
+    yield Finding(
+        "redirect_uri.server_name",
+        N_(
+            "The redirect URI %(sent)s follows the app's %(settings)s, not the "
+            "request, which arrived at %(received)s. Flask builds external URLs "
+            "on SERVER_NAME even inside a request for another host, and uses "
+            "PREFERRED_URL_SCHEME and APPLICATION_ROOT for URLs built outside "
+            "a request."
+        ),
+        N_(
+            "Set these to the address users reach the app at, or remove them "
+            "and build the redirect URI with url_for(..., _external=True) "
+            "inside the login request."
+        ),
+        {
+            "sent": sent.url,
+            "settings": "; ".join(setting for setting, _ in settings),
+            "received": view.public.url,
+        },
+        "\n".join(fixed for _, fixed in settings),
+    )
+
+
+def _host_changed(evidence: Evidence) -> Iterator[Finding]:
+    view = request_view()
+    sent = _sent_address(evidence)
+    if (
+        sent is None
+        or sent.same_origin(view.public)
+        or publicize(sent, view).same_origin(view.public)
+        or _loopback_pair(sent, view)
+        or _server_name_settings(sent, view)
+    ):
+        return
+    target = Address(view.public.scheme, view.public.host, view.public.port, sent.path)
+    yield Finding(
+        "redirect_uri.host_changed",
+        N_(
+            "The login sent the redirect URI %(sent)s, but the callback arrived "
+            "at %(received)s, on another scheme, host or port."
+        ),
+        N_(
+            "Start the login on the address the callback uses: open the app at "
+            "%(origin)s (redirect the other address there) so that it sends "
+            "%(target)s, or register %(sent)s."
+        ),
+        {
+            "sent": sent.url,
+            "received": view.public.url,
+            "origin": view.public.origin,
+            "target": target.url,
+        },
+        target.url,
+    )
+
+
+def _register(evidence: Evidence) -> Iterator[Finding]:
+    view = request_view()
+    sent = _sent_address(evidence)
+    failure = evidence.failure
+    github = github_shaped(evidence.client)
+    bounced = github and failure is not None and failure.source == "authorize"
+    params = {"received": view.public.url, "origin": view.public.origin}
+    if sent is not None:
+        url = publicize(sent, view).url
+        params["sent"] = sent.url
+        if bounced:
+            cause = N_(
+                "GitHub refused the redirect URI %(sent)s and sent the browser "
+                "back to %(received)s instead: on this error GitHub redirects to "
+                "the callback URL registered for the app."
+            )
+        else:
+            cause = N_(
+                "The provider refused the redirect URI %(sent)s: it does not "
+                "match a callback URL registered for the app."
+            )
+    else:
+        url = view.public.url
+        if evidence.login is not None and evidence.login.found:
+            cause = N_(
+                "The provider refused the login's redirect URI, which cannot be "
+                "read here: the login's state data does not record one."
+            )
+        elif bounced:
+            cause = N_(
+                "GitHub refused the login's redirect URI and sent the browser "
+                "back to %(received)s, the callback URL registered for the app. "
+                "The redirect URI itself cannot be read here, because the "
+                "login's state did not come back with this request."
+            )
+        else:
+            cause = N_(
+                "The provider refused the login's redirect URI. It cannot be "
+                "read here, because the login's state did not come back with "
+                "this request."
+            )
+    params["url"] = url
+    if sent is None and bounced:
+        # The URL arrived at is registered already: the fix is where to start.
+        url = view.public.origin
+        fix = N_(
+            "Start the login at %(origin)s, the host of the registered callback "
+            "URL: if it was started on another host name, such as localhost "
+            "instead of 127.0.0.1, the session cookie stays behind. Otherwise "
+            "register the redirect URI the app sends."
+        )
+    elif github:
+        fix = N_(
+            "Register %(url)s as the Authorization callback URL in the OAuth "
+            "app's settings. GitHub accepts a redirect URI whose scheme, host "
+            "and port equal the registered URL's (for localhost and 127.0.0.1 "
+            "the port may differ) and whose path is the registered path or "
+            "below it."
+        )
+    else:
+        fix = N_(
+            "Register %(url)s as a redirect URI of this client at the provider; "
+            "most providers require an exact match."
+        )
+    yield Finding("redirect_uri.register", cause, fix, params, url)
+
+
+#: The redirect URI rules, most specific first.
+RULES: list[Rule] = [
+    _proxy_scheme,
+    _proxy_host,
+    _loopback_alias,
+    _server_name,
+    _host_changed,
+    _register,
+]

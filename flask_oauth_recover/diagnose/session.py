@@ -1,0 +1,220 @@
+"""Why the login's state or session cookie did not come back."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask import request
+
+from ..i18n import N_
+from .addresses import request_view
+from .evidence import Evidence
+from .evidence import Finding
+from .evidence import Rule
+
+#: Bytes a browser keeps per cookie; a larger ``Set-Cookie`` is dropped.
+COOKIE_LIMIT = 4096
+
+#: A session cookie this large is near the limit: the few hundred bytes of
+#: one login's state can push it over.
+COOKIE_NEAR_LIMIT = 3584
+
+
+def session_cookie_present() -> bool:
+    """Did the browser send the app's session cookie with this request?"""
+    return session_cookie_size() is not None
+
+
+def session_cookie_size() -> int | None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    name = current_app.session_interface.get_cookie_name(app)
+    value = request.cookies.get(name)
+    return None if value is None else len(name) + 1 + len(value.encode())
+
+
+def samesite_is_strict() -> bool:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    samesite = current_app.session_interface.get_cookie_samesite(app)
+    return isinstance(samesite, str) and samesite.lower() == "strict"
+
+
+def samesite_finding() -> Finding:
+    return Finding(
+        "session.samesite_strict",
+        N_(
+            'SESSION_COOKIE_SAMESITE is "Strict", so browsers hold the session '
+            "cookie back when the provider redirects to the callback: that "
+            "navigation starts on another site."
+        ),
+        N_(
+            'Set SESSION_COOKIE_SAMESITE to "Lax": it still keeps the cookie '
+            "off cross-site POSTs, and lets it come back from the provider."
+        ),
+        snippet='app.config["SESSION_COOKIE_SAMESITE"] = "Lax"',
+    )
+
+
+def cookie_domain_finding(domain: str, host: str) -> Finding:
+    return Finding(
+        "session.cookie_domain",
+        N_(
+            "SESSION_COOKIE_DOMAIN is %(domain)s, which does not cover "
+            "%(host)s, so browsers do not keep or send the session cookie "
+            "there."
+        ),
+        N_(
+            "Set SESSION_COOKIE_DOMAIN to a domain that includes %(host)s, or "
+            "to None for a cookie on exactly the host that sets it."
+        ),
+        {"domain": repr(domain), "host": host},
+        'app.config["SESSION_COOKIE_DOMAIN"] = None',
+    )
+
+
+def domain_covers(domain: str, host: str) -> bool:
+    domain = domain.lstrip(".").lower()
+    return host == domain or host.endswith("." + domain)
+
+
+def _samesite_strict(evidence: Evidence) -> Iterator[Finding]:
+    if session_cookie_present() or not samesite_is_strict():
+        return
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        cross_site = fetch_site.lower() == "cross-site"
+    else:
+        # No header from the browser: judge by the provider's host instead.
+        client = evidence.client
+        url = client.authorize_url or client.server_metadata.get(
+            "authorization_endpoint"
+        )
+        provider = urlsplit(url or "").hostname or ""
+        cross_site = not _may_share_site(provider, request_view().public.host)
+    if cross_site:
+        yield samesite_finding()
+
+
+def _may_share_site(host: str, other: str) -> bool:
+    """Could the two hosts be one site for SameSite? Comparing the last two
+    labels errs towards yes (``a.co.uk`` and ``b.co.uk``), which only keeps
+    the SameSite rule quiet."""
+    if not host or not other:
+        return True
+    if host == other or ":" in host or host.replace(".", "").isdigit():
+        return host == other
+    return host.split(".")[-2:] == other.split(".")[-2:]
+
+
+def _secure_over_http(evidence: Evidence) -> Iterator[Finding]:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    view = request_view()
+    if (
+        not session_cookie_present()
+        and current_app.session_interface.get_cookie_secure(app)
+        and view.public.scheme == "http"
+    ):
+        yield Finding(
+            "session.secure_over_http",
+            N_(
+                "SESSION_COOKIE_SECURE is on, but the app is reached over plain "
+                "http (%(url)s): browsers do not keep a Secure cookie from an "
+                "http page (some make an exception for localhost), so the "
+                "session never comes back."
+            ),
+            N_(
+                "Serve the app over https, or turn SESSION_COOKIE_SECURE off "
+                "for local development only."
+            ),
+            {"url": view.public.url},
+            'app.config["SESSION_COOKIE_SECURE"] = False  # development only',
+        )
+
+
+def _cookie_domain(evidence: Evidence) -> Iterator[Finding]:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    domain = current_app.session_interface.get_cookie_domain(app)
+    host = request_view().public.host
+    if domain and not domain_covers(domain, host):
+        yield cookie_domain_finding(domain, host)
+
+
+def _cookie_too_large(evidence: Evidence) -> Iterator[Finding]:
+    size = session_cookie_size()
+    if size is not None and size >= COOKIE_NEAR_LIMIT:
+        yield Finding(
+            "session.cookie_too_large",
+            N_(
+                "The session cookie is %(size)s bytes, close to the %(limit)s "
+                "bytes browsers keep per cookie. The state a login adds can push "
+                "it over, and browsers then ignore the new cookie without a word, "
+                "so the state never comes back."
+            ),
+            N_(
+                "Keep less in the session (store large values server-side and "
+                "keep only their id), or move the session to the server with "
+                "Flask-Session."
+            ),
+            {"size": str(size), "limit": str(COOKIE_LIMIT)},
+            "from flask_session import Session\n\n"
+            'app.config["SESSION_TYPE"] = "redis"  # or "cachelib", ...\n'
+            "Session(app)",
+        )
+
+
+def _state_expired(evidence: Evidence) -> Iterator[Finding]:
+    login = evidence.login
+    now = time.time()
+    if login is None or login.found or login.expires_at is None:
+        return
+    if login.expires_at >= now:
+        return
+    lifetime = float(getattr(evidence.client.framework, "expires_in", 3600))
+    age = now - (login.expires_at - lifetime)
+    yield Finding(
+        "session.state_expired",
+        N_(
+            "The login started %(minutes)s minutes ago, longer than the "
+            "%(lifetime)s minutes Authlib keeps a login's state, so the state "
+            "had expired when the callback arrived."
+        ),
+        N_(
+            "Nothing is misconfigured: a new login was started. If users often "
+            "take this long, keep the state longer."
+        ),
+        {"minutes": str(int(age // 60)), "lifetime": str(int(lifetime // 60))},
+        f"oauth.{evidence.client_name}.framework.expires_in = 2 * 3600  # seconds",
+    )
+
+
+def _session_cookie_missing(evidence: Evidence) -> Iterator[Finding]:
+    if not session_cookie_present():
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        yield Finding(
+            "session.cookie_missing",
+            N_(
+                "The callback request came without the session cookie "
+                "(%(cookie)s), so the state the login saved in the session "
+                "could not be read."
+            ),
+            N_(
+                "Make the browser send the session cookie back from the "
+                "provider: start the login on the same scheme and host as the "
+                'callback URL, keep SESSION_COOKIE_SAMESITE at "Lax", and set '
+                "SESSION_COOKIE_SECURE only when the app is served over https."
+            ),
+            {"cookie": current_app.session_interface.get_cookie_name(app)},
+        )
+
+
+#: The session and state rules, most specific first.
+RULES: list[Rule] = [
+    _samesite_strict,
+    _secure_over_http,
+    _cookie_domain,
+    _cookie_too_large,
+    _state_expired,
+    _session_cookie_missing,
+]

@@ -1,0 +1,894 @@
+"""Diagnoses name the actual misconfiguration, built here for real: a login
+runs between the app and the provider emulator through a browser-like test
+client, behind an emulated reverse proxy where the finding is about one."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from authlib.integrations.flask_client import OAuth
+from flask import Flask
+from flask import redirect
+from flask import url_for
+from flask.testing import FlaskClient
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.test import Cookie
+from werkzeug.test import TestResponse
+from werkzeug.wrappers import Response
+
+from flask_oauth_recover import OAuthRecover
+from flask_oauth_recover.diagnose import COOKIE_LIMIT
+from flask_oauth_recover.diagnose import COOKIE_NEAR_LIMIT
+from flask_oauth_recover.diagnose import FINDING_IDS
+from flask_oauth_recover.diagnose import fingerprint
+from flask_oauth_recover.testing import ProviderEmulator
+
+from .conftest import SECRET_KEY
+
+AppFactory = Callable[..., Flask]
+JSON = "application/json"
+HTML = "text/html"
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+WRONG_SECRET = "fedcba9876543210fedcba9876543210fedcba98"
+
+
+# -- a browser-like test client -------------------------------------------------
+
+
+@dataclass
+class Proxy:
+    """A reverse proxy in front of the app: the browser uses ``public``, the
+    app is reached at ``upstream`` with ``headers`` added."""
+
+    public: str
+    upstream: str
+    headers: dict[str, str]
+
+    def to_upstream(self, url: str) -> str:
+        rest = url[len(self.public) :]
+        assert url.startswith(self.public) and rest[:1] in ("", "/", "?"), url
+        return self.upstream + rest
+
+
+@dataclass
+class Browser:
+    """Follows a login between a Flask test client and the provider emulator,
+    with the cookie rules of a browser that the test client lacks: a
+    ``SameSite=Strict`` cookie stays home on a navigation from another site,
+    a ``Secure`` cookie is not sent over http, and a ``Set-Cookie`` larger
+    than 4096 bytes is ignored. ``Sec-Fetch-Site`` says where each
+    navigation came from."""
+
+    client: FlaskClient
+    provider: ProviderEmulator
+    base_url: str = "http://localhost"
+    proxy: Proxy | None = None
+    accept: str = JSON
+    fetch_metadata: bool = True
+
+    def login(
+        self, path: str = "/login", *, before_provider: Callable[[], None] | None = None
+    ) -> TestResponse:
+        """Open ``path`` and follow redirects until the app answers with a
+        page; ``before_provider`` runs once the login has redirected."""
+        url = (self.proxy.public if self.proxy else self.base_url) + path
+        response = self.request(url, "none")
+        if before_provider is not None:
+            before_provider()
+        for _ in range(12):
+            location = response.headers.get("Location")
+            if response.status_code not in REDIRECTS or not location:
+                return response
+            target = urljoin(url, location)
+            if target.startswith(self.provider.base_url):
+                answer = requests.get(target, allow_redirects=False, timeout=10)
+                assert answer.status_code in REDIRECTS, answer.text
+                url, site = answer.headers["Location"], "cross-site"
+            else:
+                url, site = target, "same-origin"
+            response = self.request(url, site)
+        raise AssertionError("redirect loop")
+
+    def request(self, url: str, fetch_site: str) -> TestResponse:
+        """One navigation to the app at ``url`` as the browser sees it."""
+        app_url = self.proxy.to_upstream(url) if self.proxy else url
+        host = urlsplit(app_url).hostname or "localhost"
+        name = self.client.application.config["SESSION_COOKIE_NAME"]
+        previous = self.client.get_cookie(name, domain=host)
+        held = previous is not None and (
+            (fetch_site == "cross-site" and previous.same_site == "Strict")
+            or (previous.secure and urlsplit(url).scheme == "http")
+        )
+        if held:
+            self.client.delete_cookie(name, domain=host)
+        headers = {"Accept": self.accept}
+        if self.fetch_metadata:
+            headers["Sec-Fetch-Site"] = fetch_site
+        headers.update(self.proxy.headers if self.proxy else {})
+        # An explicit base URL: without one, Flask's test client builds it
+        # from SERVER_NAME and APPLICATION_ROOT, which a browser never does.
+        parts = urlsplit(app_url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        base_url = f"{parts.scheme}://{parts.netloc}"
+        response = self.client.get(path, base_url=base_url, headers=headers)
+        set_cookie = [
+            value
+            for value in response.headers.getlist("Set-Cookie")
+            if value.startswith(f"{name}=")
+        ]
+        oversized = any(len(value.split(";")[0]) > COOKIE_LIMIT for value in set_cookie)
+        if (held and not set_cookie) or oversized:
+            _put_back(self.client, name, host, previous)
+        return response
+
+
+def _put_back(client: FlaskClient, name: str, host: str, cookie: Cookie | None) -> None:
+    client.delete_cookie(name, domain=host)
+    if cookie is not None:
+        client.set_cookie(
+            name,
+            cookie.decoded_value,
+            domain=host,
+            path=cookie.path,
+            secure=bool(cookie.secure),
+            httponly=bool(cookie.http_only),
+            samesite=cookie.same_site,
+        )
+
+
+# -- apps ------------------------------------------------------------------------
+
+
+class StateCache:
+    """A cache for Authlib's state data whose entries can be made to expire
+    (``OAuth(app, cache=...)``)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any:
+        return self.values.get(key)
+
+    def set(self, key: str, value: Any, timeout: int | None = None) -> None:
+        self.values[key] = value
+
+    def delete(self, key: str) -> None:
+        self.values.pop(key, None)
+
+    def expire_all(self) -> None:
+        self.values.clear()
+
+
+def config_app(
+    provider: ProviderEmulator, *, cache: StateCache | None = None, **config: Any
+) -> Flask:
+    """The other common setup: credentials only in ``app.config``, where
+    Authlib reads ``GITHUB_CLIENT_ID`` and ``GITHUB_CLIENT_SECRET``."""
+    app = Flask(__name__)
+    app.config.update(
+        {
+            "TESTING": True,
+            "SECRET_KEY": SECRET_KEY,
+            "OAUTH_RECOVER_SHOW_DETAILS": True,
+            "GITHUB_CLIENT_ID": provider.client_id,
+            "GITHUB_CLIENT_SECRET": provider.client_secret,
+            **config,
+        }
+    )
+    oauth = OAuth(app, cache=cache)
+    oauth.register(
+        "github",
+        authorize_url=provider.authorize_url,
+        access_token_url=provider.token_url,
+        api_base_url=provider.api_base_url,
+        client_kwargs={"scope": "read:user"},
+    )
+    recover = OAuthRecover(app)
+
+    @app.route("/login")
+    def login() -> Response:
+        redirect_uri = url_for("callback", _external=True)
+        return oauth.github.authorize_redirect(redirect_uri)  # type: ignore[no-any-return]
+
+    @app.route("/callback")
+    @recover.callback("github")
+    def callback() -> Response:
+        oauth.github.authorize_access_token()
+        return redirect("/profile")
+
+    @app.route("/profile")
+    def profile() -> str:
+        return "signed in"
+
+    return app
+
+
+# -- one scenario per finding ------------------------------------------------------
+
+
+@dataclass
+class Env:
+    make_app: AppFactory
+    provider: ProviderEmulator
+    accept: str
+
+    def browser(self, app: Flask, **kwargs: Any) -> Browser:
+        kwargs.setdefault("accept", self.accept)
+        return Browser(app.test_client(), self.provider, **kwargs)
+
+
+def behind_proxy_without_proxy_fix(env: Env) -> TestResponse:
+    env.provider.callback_url = "https://app.example/callback"
+    app = env.make_app(OAUTH_RECOVER_SHOW_DETAILS=True)
+    proxy = Proxy(
+        "https://app.example", "http://app.example", {"X-Forwarded-Proto": "https"}
+    )
+    return env.browser(app, proxy=proxy).login()
+
+
+def behind_host_rewriting_proxy_without_proxy_fix(env: Env) -> TestResponse:
+    env.provider.callback_url = "http://app.example/callback"
+    app = env.make_app(OAUTH_RECOVER_SHOW_DETAILS=True)
+    proxy = Proxy(
+        "http://app.example",
+        "http://127.0.0.1:8000",
+        {"X-Forwarded-Host": "app.example"},
+    )
+    return env.browser(app, proxy=proxy).login()
+
+
+def redirect_uri_on_localhost_app_on_127(env: Env) -> TestResponse:
+    # The login page is on 127.0.0.1, but the app sends a redirect URI it
+    # keeps in its config, written with localhost.
+    env.provider.callback_url = "http://127.0.0.1/callback"
+    app = env.make_app(OAUTH_RECOVER_SHOW_DETAILS=True)
+    browser = env.browser(app, base_url="http://127.0.0.1")
+    return browser.login("/login?redirect_uri=http://localhost/callback")
+
+
+def redirect_uri_on_www_app_on_apex(env: Env) -> TestResponse:
+    env.provider.callback_url = "https://example.com/callback"
+    app = env.make_app(OAUTH_RECOVER_SHOW_DETAILS=True)
+    browser = env.browser(app, base_url="https://example.com")
+    return browser.login("/login?redirect_uri=https://www.example.com/callback")
+
+
+def server_name_differs_from_the_host(env: Env) -> TestResponse:
+    env.provider.callback_url = "http://example.com/callback"
+    app = env.make_app(SERVER_NAME="www.example.com", OAUTH_RECOVER_SHOW_DETAILS=True)
+    return env.browser(app, base_url="http://example.com").login()
+
+
+def callback_path_not_registered(env: Env) -> TestResponse:
+    # The app sends a redirect URI from its config, with an old path.
+    env.provider.callback_url = "http://localhost/callback"
+    app = env.make_app(OAUTH_RECOVER_SHOW_DETAILS=True)
+    return env.browser(app).login("/login?redirect_uri=http://localhost/oauth/callback")
+
+
+def empty_secret_in_config(env: Env) -> TestResponse:
+    app = config_app(env.provider, GITHUB_CLIENT_SECRET="")
+    return env.browser(app).login()
+
+
+def secret_with_trailing_newline_in_config(env: Env) -> TestResponse:
+    app = config_app(
+        env.provider, GITHUB_CLIENT_SECRET=env.provider.client_secret + "\n"
+    )
+    return env.browser(app).login()
+
+
+def personal_access_token_as_secret(env: Env) -> TestResponse:
+    pat = "ghp_" + "a1B2c3D4e5" * 3 + "f6G7h8"
+    app = env.make_app(
+        client_overrides={"client_secret": pat}, OAUTH_RECOVER_SHOW_DETAILS=True
+    )
+    return env.browser(app).login()
+
+
+def samesite_strict_cookie(env: Env) -> TestResponse:
+    app = env.make_app(
+        SESSION_COOKIE_SAMESITE="Strict", OAUTH_RECOVER_SHOW_DETAILS=True
+    )
+    return env.browser(app).login()
+
+
+def secure_cookie_over_http(env: Env) -> TestResponse:
+    app = env.make_app(SESSION_COOKIE_SECURE=True, OAUTH_RECOVER_SHOW_DETAILS=True)
+    return env.browser(app, base_url="http://app.test").login()
+
+
+def cookie_domain_of_another_site(env: Env) -> TestResponse:
+    app = env.make_app(
+        SESSION_COOKIE_DOMAIN="example.org", OAUTH_RECOVER_SHOW_DETAILS=True
+    )
+    return env.browser(app, base_url="http://app.test").login()
+
+
+def session_near_the_cookie_limit(env: Env) -> TestResponse:
+    app = env.make_app(OAUTH_RECOVER_SHOW_DETAILS=True)
+    browser = env.browser(app)
+    with browser.client.session_transaction() as session:
+        # Random text, so that compression cannot shrink it.
+        session["notes"] = secrets.token_urlsafe(2800)
+    with pytest.warns(UserWarning, match="cookie is too large"):
+        return browser.login()
+
+
+def login_older_than_the_state(env: Env) -> TestResponse:
+    cache = StateCache()
+    app = config_app(env.provider, cache=cache, OAUTH_RECOVER_MAX_RESTARTS=0)
+    browser = env.browser(app)
+
+    def two_hours_pass() -> None:
+        with browser.client.session_transaction() as session:
+            for key in [k for k in session if k.startswith("_state_github_")]:
+                session[key] = {"exp": time.time() - 3600}
+        cache.expire_all()
+
+    return browser.login(before_provider=two_hours_pass)
+
+
+def cookie_lost_before_the_callback(env: Env) -> TestResponse:
+    app = env.make_app(OAUTH_RECOVER_MAX_RESTARTS=0, OAUTH_RECOVER_SHOW_DETAILS=True)
+    browser = env.browser(app)
+    # As when the provider's page opens the callback in another browser.
+    return browser.login(
+        before_provider=lambda: browser.client.delete_cookie("session")
+    )
+
+
+SCENARIOS: dict[str, Callable[[Env], TestResponse]] = {
+    "redirect_uri.proxy_scheme": behind_proxy_without_proxy_fix,
+    "redirect_uri.proxy_host": behind_host_rewriting_proxy_without_proxy_fix,
+    "redirect_uri.loopback_alias": redirect_uri_on_localhost_app_on_127,
+    "redirect_uri.host_changed": redirect_uri_on_www_app_on_apex,
+    "redirect_uri.server_name": server_name_differs_from_the_host,
+    "redirect_uri.register": callback_path_not_registered,
+    "credentials.missing": empty_secret_in_config,
+    "credentials.whitespace": secret_with_trailing_newline_in_config,
+    "credentials.shape": personal_access_token_as_secret,
+    "session.samesite_strict": samesite_strict_cookie,
+    "session.secure_over_http": secure_cookie_over_http,
+    "session.cookie_domain": cookie_domain_of_another_site,
+    "session.cookie_too_large": session_near_the_cookie_limit,
+    "session.state_expired": login_older_than_the_state,
+    "session.cookie_missing": cookie_lost_before_the_callback,
+}
+#: Findings that need no callback to be seen: ``flask oauth-recover check``.
+CLI_ONLY = {"credentials.swapped", "credentials.rejected"}
+
+
+def finding_ids(response: TestResponse) -> list[str]:
+    return [finding["id"] for finding in response.get_json()["diagnosis"]]
+
+
+def by_id(response: TestResponse, finding_id: str) -> dict[str, str]:
+    [finding] = [f for f in response.get_json()["diagnosis"] if f["id"] == finding_id]
+    return finding  # type: ignore[no-any-return]
+
+
+def logged_ids(caplog: pytest.LogCaptureFixture) -> list[str]:
+    record = [r for r in caplog.records if r.name == "flask_oauth_recover"][-1]
+    match = re.search(r"Diagnosis: (\S+)\.", record.getMessage())
+    assert match is not None, record.getMessage()
+    return match.group(1).split(",")
+
+
+@pytest.fixture
+def env(make_app: AppFactory, provider: ProviderEmulator) -> Env:
+    return Env(make_app, provider, JSON)
+
+
+def test_every_finding_id_has_a_scenario() -> None:
+    assert set(SCENARIOS) | CLI_ONLY == set(FINDING_IDS)
+
+
+@pytest.mark.parametrize("finding_id", sorted(SCENARIOS))
+def test_finding_is_in_the_json_and_the_log_line(
+    finding_id: str, env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="flask_oauth_recover"):
+        response = SCENARIOS[finding_id](env)
+
+    assert response.status_code == 500
+    assert finding_id in finding_ids(response)
+    assert finding_id in logged_ids(caplog)
+    finding = by_id(response, finding_id)
+    assert finding["cause"] and finding["fix"]
+
+
+@pytest.mark.parametrize("finding_id", sorted(SCENARIOS))
+def test_finding_is_on_the_html_page(finding_id: str, env: Env) -> None:
+    env.accept = HTML
+    response = SCENARIOS[finding_id](env)
+
+    assert response.status_code == 500
+    assert f'data-diagnosis="{finding_id}"' in response.get_data(as_text=True)
+
+
+# -- redirect URI ------------------------------------------------------------------
+
+
+def test_proxy_scheme_gives_the_proxy_fix_and_the_public_url(env: Env) -> None:
+    response = behind_proxy_without_proxy_fix(env)
+
+    finding = by_id(response, "redirect_uri.proxy_scheme")
+    assert "X-Forwarded-Proto: https" in finding["cause"]
+    assert "http://app.example/callback" in finding["cause"]
+    assert "https://app.example/callback" in finding["fix"]
+    assert "ProxyFix(app.wsgi_app, x_proto=1)" in finding["snippet"]
+    assert by_id(response, "redirect_uri.register")["snippet"] == (
+        "https://app.example/callback"
+    )
+    assert "redirect_uri.host_changed" not in finding_ids(response)
+
+
+def test_proxy_host_names_the_header_and_trusts_only_it(env: Env) -> None:
+    response = behind_host_rewriting_proxy_without_proxy_fix(env)
+
+    finding = by_id(response, "redirect_uri.proxy_host")
+    assert "X-Forwarded-Host: app.example" in finding["cause"]
+    assert "ProxyFix(app.wsgi_app, x_host=1)" in finding["snippet"]
+    assert by_id(response, "redirect_uri.register")["snippet"] == (
+        "http://app.example/callback"
+    )
+
+
+@pytest.mark.parametrize(
+    ("public", "upstream", "headers", "argument"),
+    [
+        (
+            "http://app.example:8443",
+            "http://app.example",
+            {"X-Forwarded-Port": "8443"},
+            "x_port=1",
+        ),
+        (
+            "http://app.example/app",
+            "http://app.example",
+            {"X-Forwarded-Prefix": "/app"},
+            "x_prefix=1",
+        ),
+    ],
+)
+def test_proxy_host_covers_port_and_prefix(
+    env: Env, public: str, upstream: str, headers: dict[str, str], argument: str
+) -> None:
+    env.provider.callback_url = f"{public}/callback"
+    app = env.make_app(OAUTH_RECOVER_SHOW_DETAILS=True)
+
+    response = env.browser(app, proxy=Proxy(public, upstream, headers)).login()
+
+    finding = by_id(response, "redirect_uri.proxy_host")
+    assert argument in finding["snippet"]
+    assert f"{public}/callback" in finding["fix"]
+    assert by_id(response, "redirect_uri.register")["snippet"] == f"{public}/callback"
+
+
+@pytest.mark.parametrize(
+    ("proxy_fix", "proxy", "path"),
+    [
+        (
+            {"x_proto": 1},
+            Proxy(
+                "https://app.example",
+                "http://app.example",
+                {"X-Forwarded-Proto": "https"},
+            ),
+            "/login",
+        ),
+        (
+            {"x_proto": 1, "x_host": 1, "x_port": 1, "x_prefix": 1},
+            Proxy(
+                "https://app.example/app",
+                "http://127.0.0.1:8000",
+                {
+                    "X-Forwarded-Proto": "https",
+                    "X-Forwarded-Host": "app.example",
+                    "X-Forwarded-Port": "443",
+                    "X-Forwarded-Prefix": "/app",
+                },
+            ),
+            "/login?next=/app/profile",
+        ),
+    ],
+)
+def test_proxy_fix_in_place_signs_in(
+    env: Env, proxy_fix: dict[str, int], proxy: Proxy, path: str
+) -> None:
+    env.provider.callback_url = f"{proxy.public}/callback"
+    app = env.make_app()
+    app.wsgi_app = ProxyFix(app.wsgi_app, **proxy_fix)  # type: ignore[method-assign]
+
+    response = env.browser(app, proxy=proxy, accept=HTML).login(path)
+
+    assert response.status_code == 200
+    assert "signed in as octocat" in response.get_data(as_text=True)
+
+
+def test_loopback_alias_names_both_hosts(env: Env) -> None:
+    response = redirect_uri_on_localhost_app_on_127(env)
+
+    finding = by_id(response, "redirect_uri.loopback_alias")
+    assert "http://localhost/callback" in finding["cause"]
+    assert "http://127.0.0.1/callback" in finding["cause"]
+    assert finding["snippet"] == "http://127.0.0.1/callback"
+    assert "redirect_uri.host_changed" not in finding_ids(response)
+
+
+def test_loopback_without_the_login_state_is_not_called_an_alias(env: Env) -> None:
+    # The login starts on localhost; GitHub sends the browser to the
+    # registered 127.0.0.1, where the localhost cookie does not go: the
+    # redirect URI the login sent cannot be read, so nothing is claimed
+    # about it.
+    env.provider.callback_url = "http://127.0.0.1/callback"
+    app = env.make_app(OAUTH_RECOVER_SHOW_DETAILS=True)
+
+    response = env.browser(app).login()
+
+    assert finding_ids(response) == ["redirect_uri.register"]
+    finding = by_id(response, "redirect_uri.register")
+    assert "cannot be read here" in finding["cause"]
+    assert "http://127.0.0.1" in finding["fix"]
+    assert finding["snippet"] == "http://127.0.0.1"
+
+
+def test_host_changed_names_both_addresses(env: Env) -> None:
+    response = redirect_uri_on_www_app_on_apex(env)
+
+    finding = by_id(response, "redirect_uri.host_changed")
+    assert "https://www.example.com/callback" in finding["cause"]
+    assert "https://example.com/callback" in finding["cause"]
+    assert finding["snippet"] == "https://example.com/callback"
+
+
+def test_server_name_shows_the_setting_that_shaped_the_url(env: Env) -> None:
+    response = server_name_differs_from_the_host(env)
+
+    finding = by_id(response, "redirect_uri.server_name")
+    assert "SERVER_NAME = 'www.example.com'" in finding["cause"]
+    assert finding["snippet"] == "SERVER_NAME = 'example.com'"
+    assert "redirect_uri.host_changed" not in finding_ids(response)
+
+
+@pytest.mark.parametrize(
+    ("config", "sent", "setting"),
+    [
+        (
+            {"PREFERRED_URL_SCHEME": "https"},
+            "https://localhost/callback",
+            "PREFERRED_URL_SCHEME = 'https'",
+        ),
+        (
+            # APPLICATION_ROOT also scopes the cookie; keep it on the callback.
+            {"APPLICATION_ROOT": "/app", "SESSION_COOKIE_PATH": "/"},
+            "http://localhost/app/callback",
+            "APPLICATION_ROOT = '/app'",
+        ),
+    ],
+)
+def test_server_name_covers_urls_built_outside_a_request(
+    env: Env, config: dict[str, str], sent: str, setting: str
+) -> None:
+    # The app built its redirect URI at startup, outside any request.
+    env.provider.callback_url = "http://localhost/callback"
+    app = env.make_app(OAUTH_RECOVER_SHOW_DETAILS=True, **config)
+
+    response = env.browser(app).login(f"/login?redirect_uri={sent}")
+
+    assert setting in by_id(response, "redirect_uri.server_name")["cause"]
+
+
+def test_register_gives_the_url_and_githubs_rule(env: Env) -> None:
+    response = callback_path_not_registered(env)
+
+    assert finding_ids(response) == ["redirect_uri.register"]
+    finding = by_id(response, "redirect_uri.register")
+    assert finding["snippet"] == "http://localhost/oauth/callback"
+    assert "http://localhost/oauth/callback" in finding["cause"]
+    assert "http://localhost/callback" in finding["cause"]
+    assert "scheme, host and port" in finding["fix"]
+    assert "registered path or below it" in finding["fix"]
+
+
+def test_redirect_uri_below_the_registered_path_signs_in(env: Env) -> None:
+    env.provider.callback_url = "http://localhost/"
+    app = env.make_app()
+
+    response = env.browser(app, accept=HTML).login()
+
+    assert response.status_code == 200
+
+
+def test_redirect_facts_show_the_url_settings(env: Env) -> None:
+    response = behind_proxy_without_proxy_fix(env)
+
+    details = response.get_json()["details"]
+    assert details["X-Forwarded-Proto"] == "https"
+    assert details["SERVER_NAME"] == "None"
+    assert (
+        details["callback URL as the browser saw it"] == "https://app.example/callback"
+    )
+
+
+# -- credentials -------------------------------------------------------------------
+
+
+def test_missing_secret_names_the_config_key(env: Env) -> None:
+    response = empty_secret_in_config(env)
+
+    finding = by_id(response, "credentials.missing")
+    assert 'app.config["GITHUB_CLIENT_SECRET"]' in finding["cause"]
+    assert "GITHUB_CLIENT_SECRET" in finding["fix"]
+
+
+def test_missing_secret_unset_everywhere(env: Env) -> None:
+    app = config_app(env.provider, GITHUB_CLIENT_SECRET=None)
+
+    response = env.browser(app).login()
+
+    finding = by_id(response, "credentials.missing")
+    assert "No client_secret is set" in finding["cause"]
+    assert "GITHUB_CLIENT_SECRET" in finding["cause"]
+
+
+def test_empty_secret_in_register_hides_the_config_value(env: Env) -> None:
+    app = env.make_app(
+        client_overrides={"client_secret": None},
+        GITHUB_CLIENT_SECRET=env.provider.client_secret,
+        OAUTH_RECOVER_SHOW_DETAILS=True,
+    )
+
+    response = env.browser(app).login()
+
+    finding = by_id(response, "credentials.missing")
+    assert 'oauth.register("github", client_secret=...)' in finding["cause"]
+    assert "ignores the value of GITHUB_CLIENT_SECRET" in finding["cause"]
+
+
+def test_whitespace_shows_the_padding_and_never_the_secret(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = env.provider.client_secret
+    with caplog.at_level(logging.INFO, logger="flask_oauth_recover"):
+        response = secret_with_trailing_newline_in_config(env)
+
+    finding = by_id(response, "credentials.whitespace")
+    assert 'app.config["GITHUB_CLIENT_SECRET"]' in finding["cause"]
+    assert "trailing '\\n'" in finding["cause"]
+    assert ".strip()" in finding["snippet"]
+    details = response.get_json()["details"]
+    assert details["client_secret length"] == "41"
+    assert details["client_secret SHA-256 without whitespace"] == fingerprint(secret)
+    assert secret not in response.get_data(as_text=True)
+    assert secret not in caplog.text
+
+
+def test_quoted_secret_is_whitespace_too(env: Env) -> None:
+    app = config_app(
+        env.provider, GITHUB_CLIENT_SECRET=f'"{env.provider.client_secret}"'
+    )
+
+    response = env.browser(app).login()
+
+    assert "wrapped in quotes" in by_id(response, "credentials.whitespace")["cause"]
+    assert "credentials.shape" not in finding_ids(response)
+
+
+def test_shape_names_the_token_prefix_only(env: Env) -> None:
+    response = personal_access_token_as_secret(env)
+
+    finding = by_id(response, "credentials.shape")
+    assert "starts with ghp_" in finding["cause"]
+    page = response.get_data(as_text=True)
+    assert "ghp_a1B2" not in page
+
+
+@pytest.mark.parametrize(
+    ("secret", "words"),
+    [
+        ("Iv1.0123456789abcdef", "same value as the client_id"),
+        ("0123456789abcdef", "16 characters long"),
+    ],
+)
+def test_shape_of_other_wrong_secrets(env: Env, secret: str, words: str) -> None:
+    app = env.make_app(
+        client_overrides={"client_secret": secret}, OAUTH_RECOVER_SHOW_DETAILS=True
+    )
+
+    response = env.browser(app).login()
+
+    assert words in by_id(response, "credentials.shape")["cause"]
+
+
+def test_wrong_secret_of_the_right_shape_claims_nothing(env: Env) -> None:
+    app = env.make_app(
+        client_overrides={"client_secret": WRONG_SECRET},
+        OAUTH_RECOVER_SHOW_DETAILS=True,
+    )
+
+    json_response = env.browser(app).login()
+    page = env.browser(app, accept=HTML).login().get_data(as_text=True)
+
+    assert json_response.get_json()["diagnosis"] == []
+    details = json_response.get_json()["details"]
+    assert details["client_secret SHA-256"] == fingerprint(WRONG_SECRET)
+    assert (
+        details["client_secret read from"]
+        == 'oauth.register("github", client_secret=...)'
+    )
+    assert "No specific cause could be established" in page
+    assert fingerprint(WRONG_SECRET) in page
+    assert WRONG_SECRET not in page
+
+
+# -- session -------------------------------------------------------------------------
+
+
+def test_samesite_strict_loops_until_the_bound_and_says_why(env: Env) -> None:
+    response = samesite_strict_cookie(env)
+
+    body = response.get_json()
+    assert body["error"] == "restarts_exhausted"
+    assert finding_ids(response) == [
+        "session.samesite_strict",
+        "session.cookie_missing",
+    ]
+    assert by_id(response, "session.samesite_strict")["snippet"] == (
+        'app.config["SESSION_COOKIE_SAMESITE"] = "Lax"'
+    )
+
+
+def test_samesite_strict_without_fetch_metadata_judges_by_the_provider_host(
+    env: Env,
+) -> None:
+    # An older browser sends no Sec-Fetch-Site; the provider's host (the
+    # emulator on 127.0.0.1) is another site than the app on localhost.
+    app = env.make_app(
+        SESSION_COOKIE_SAMESITE="Strict", OAUTH_RECOVER_SHOW_DETAILS=True
+    )
+
+    response = env.browser(app, fetch_metadata=False).login()
+
+    assert "session.samesite_strict" in finding_ids(response)
+
+
+def test_secure_cookie_over_http_names_the_url(env: Env) -> None:
+    response = secure_cookie_over_http(env)
+
+    finding = by_id(response, "session.secure_over_http")
+    assert "http://app.test/callback" in finding["cause"]
+
+
+def test_cookie_domain_names_domain_and_host(env: Env) -> None:
+    response = cookie_domain_of_another_site(env)
+
+    finding = by_id(response, "session.cookie_domain")
+    assert "'example.org'" in finding["cause"]
+    assert "app.test" in finding["cause"]
+
+
+def test_cookie_too_large_gives_the_size(env: Env) -> None:
+    response = session_near_the_cookie_limit(env)
+
+    size = int(response.get_json()["details"]["session cookie"].split()[1])
+    assert COOKIE_NEAR_LIMIT <= size <= COOKIE_LIMIT
+    assert str(size) in by_id(response, "session.cookie_too_large")["cause"]
+    assert "session.cookie_missing" not in finding_ids(response)
+
+
+def test_state_expired_gives_the_age(env: Env) -> None:
+    response = login_older_than_the_state(env)
+
+    finding = by_id(response, "session.state_expired")
+    assert "120 minutes ago" in finding["cause"]
+    assert "60 minutes" in finding["cause"]
+
+
+def test_expired_state_restarts_and_logs_why(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = StateCache()
+    app = config_app(env.provider, cache=cache)
+    browser = env.browser(app, accept=HTML)
+
+    def two_hours_pass() -> None:
+        with browser.client.session_transaction() as session:
+            for key in [k for k in session if k.startswith("_state_github_")]:
+                session[key] = {"exp": time.time() - 3600}
+        cache.expire_all()
+
+    with caplog.at_level(logging.INFO, logger="flask_oauth_recover"):
+        response = browser.login(before_provider=two_hours_pass)
+
+    assert response.status_code == 200
+    [restart] = [r for r in caplog.records if "restarted" in r.getMessage()]
+    assert "Diagnosis: session.state_expired." in restart.getMessage()
+
+
+def test_state_lost_from_the_cache_early_is_not_called_expired(env: Env) -> None:
+    cache = StateCache()
+    app = config_app(env.provider, cache=cache, OAUTH_RECOVER_MAX_RESTARTS=0)
+
+    response = env.browser(app).login(before_provider=cache.expire_all)
+
+    assert response.get_json()["diagnosis"] == []
+
+
+def test_cookie_missing_names_the_cookie(env: Env) -> None:
+    response = cookie_lost_before_the_callback(env)
+
+    assert finding_ids(response) == ["session.cookie_missing"]
+    assert "(session)" in by_id(response, "session.cookie_missing")["cause"]
+
+
+def test_exhausted_restarts_with_a_sound_session_claim_nothing(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    env.provider.reject_next_codes(3)
+    app = env.make_app(SESSION_COOKIE_SAMESITE="Lax", OAUTH_RECOVER_SHOW_DETAILS=True)
+
+    with caplog.at_level(logging.INFO, logger="flask_oauth_recover"):
+        response = env.browser(app).login()
+
+    assert response.get_json()["error"] == "restarts_exhausted"
+    assert response.get_json()["diagnosis"] == []
+    assert logged_ids(caplog) == ["none"]
+    assert response.get_json()["details"]["SESSION_COOKIE_SAMESITE"] == "'Lax'"
+
+
+def test_strict_cookie_that_came_back_is_not_blamed(env: Env) -> None:
+    # A client that does not apply SameSite sends the cookie anyway: the
+    # setting did not cause this failure.
+    env.provider.reject_next_codes()
+    app = env.make_app(
+        SESSION_COOKIE_SAMESITE="Strict",
+        OAUTH_RECOVER_MAX_RESTARTS=0,
+        OAUTH_RECOVER_SHOW_DETAILS=True,
+    )
+    client = app.test_client()
+
+    authorize = client.get("/login")
+    answer = requests.get(authorize.location, allow_redirects=False, timeout=10)
+    response = client.get(answer.headers["Location"], headers={"Accept": JSON})
+
+    assert response.get_json()["error"] == "restarts_exhausted"
+    assert response.get_json()["diagnosis"] == []
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {},
+        {"SESSION_COOKIE_SAMESITE": "Lax", "SESSION_COOKIE_SECURE": False},
+        {"SESSION_COOKIE_DOMAIN": "app.test"},
+    ],
+)
+def test_sound_setup_signs_in_through_a_browser(
+    env: Env, config: dict[str, Any]
+) -> None:
+    app = env.make_app(**config)
+
+    response = env.browser(app, base_url="http://app.test", accept=HTML).login()
+
+    assert response.status_code == 200
+    assert "signed in as octocat" in response.get_data(as_text=True)
+
+
+def test_secure_cookie_over_https_signs_in(env: Env) -> None:
+    app = env.make_app(SESSION_COOKIE_SECURE=True)
+
+    response = env.browser(app, base_url="https://app.test", accept=HTML).login()
+
+    assert response.status_code == 200
