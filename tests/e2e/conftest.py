@@ -1,0 +1,343 @@
+"""Browser fixtures: the demo app served by a real WSGI server on loopback,
+driven by Debian's Chromium through Playwright.
+
+One browser serves all the browser tests; each test gets a fresh context
+(its own cookies) and a screenshot of where it ended, under ``screenshots/``.
+The fixtures are package-scoped, not session-scoped: Playwright's sync API
+runs an asyncio loop in the main thread for as long as it lives, and the
+async-view tests that run after these need that thread free of it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask import got_request_exception
+from playwright.sync_api import Browser
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+from playwright.sync_api import Playwright
+from playwright.sync_api import Request
+from playwright.sync_api import Response
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import BaseWSGIServer
+from werkzeug.serving import WSGIRequestHandler
+from werkzeug.serving import make_server
+
+from example_app import create_app
+from example_app.breakit import EXTENSION_KEY
+from example_app.provider import EmbeddedGitHub
+from flask_oauth_recover.testing import ProviderEmulator
+
+#: Debian's Chromium; Playwright cannot download a browser of its own here.
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+#: The demo's token-request timeout here: short, so "GitHub hangs" is quick.
+TIMEOUT = 1.0
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1"})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_TRACEBACK = "Traceback (most recent call last)"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "locale(tag): the browser's language for this test (en-US)"
+    )
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+@dataclass
+class DemoServer:
+    """The demo app, served on a loopback port.
+
+    :param app: the Flask app.
+    :param url: its base URL, on ``localhost`` (the emulator is on
+        ``127.0.0.1``: another site, as github.com is).
+    :param exceptions: exceptions the app did not handle, as they happen.
+    """
+
+    app: Flask
+    url: str
+    exceptions: list[BaseException] = field(default_factory=list)
+
+    @property
+    def embedded(self) -> EmbeddedGitHub:
+        """The demo's embedded provider."""
+        embedded: EmbeddedGitHub | None = self.app.extensions[EXTENSION_KEY].embedded
+        assert embedded is not None, "the demo should use the embedded emulator"
+        return embedded
+
+    @property
+    def emulator(self) -> ProviderEmulator:
+        """The running provider emulator."""
+        return self.embedded.ensure_started(self.app)
+
+
+@pytest.fixture(scope="package")
+def chromium_path() -> str:
+    """Debian's Chromium, or a failure that says how to install it."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"the browser tests need Chromium at {CHROMIUM}: install Debian's "
+            "chromium: apt-get install chromium (or set CHROMIUM to its path)",
+            pytrace=False,
+        )
+    return CHROMIUM
+
+
+@pytest.fixture(scope="package")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="package")
+def browser(playwright: Playwright, chromium_path: str) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(
+        executable_path=chromium_path, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="package")
+def demo_server() -> Iterator[DemoServer]:
+    app = create_app(
+        {
+            "SECRET_KEY": "e2e-secret-key-not-for-production",
+            # The embedded emulator, whatever the environment says.
+            "GITHUB_CLIENT_ID": None,
+            "OAUTH_RECOVER_TIMEOUT": TIMEOUT,
+        }
+    )
+    server: BaseWSGIServer = make_server(
+        "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler
+    )
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="demo-app",
+        daemon=True,
+    )
+    thread.start()
+    demo = DemoServer(app, f"http://localhost:{server.port}")
+
+    def record(sender: Flask, exception: BaseException, **extra: Any) -> None:
+        demo.exceptions.append(exception)
+
+    got_request_exception.connect(record, app)
+    yield demo
+    got_request_exception.disconnect(record, app)
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+    demo.embedded.stop()
+
+
+@pytest.fixture
+def demo(demo_server: DemoServer) -> Iterator[DemoServer]:
+    """The demo with a clean provider: no faults, no recorded requests."""
+    demo_server.embedded.reset()
+    demo_server.exceptions.clear()
+    yield demo_server
+    demo_server.embedded.reset()
+
+
+@dataclass(frozen=True)
+class _Seen:
+    url: str
+    status: int
+    body: str
+    headers: dict[str, str]
+
+
+class Visit:
+    """A browser tab on the demo, recording everything it loads.
+
+    :param page: the Playwright page.
+    :param demo: the served demo.
+    :param name: names its screenshots.
+    """
+
+    def __init__(self, page: Page, demo: DemoServer, name: str) -> None:
+        self.page = page
+        self.demo = demo
+        self.name = name
+        self.requests: list[str] = []
+        self.responses: list[_Seen] = []
+        self._reading = 0
+        #: How many times GitHub's authorization page asked.
+        self.consent_pages = 0
+        page.on("request", self._on_request)
+        page.on("response", self._on_response)
+
+    def _on_request(self, request: Request) -> None:
+        self.requests.append(request.url)
+
+    def _on_response(self, response: Response) -> None:
+        # Read the body now: once another page replaces this one, it is gone.
+        self._reading += 1
+        try:
+            body = ""
+            if response.status not in _REDIRECTS:
+                try:
+                    body = response.text()
+                except PlaywrightError:
+                    body = ""  # the navigation was replaced before it loaded
+            self.responses.append(
+                _Seen(response.url, response.status, body, response.headers)
+            )
+        finally:
+            self._reading -= 1
+
+    def settle(self) -> None:
+        """Let the response handlers still reading a body finish."""
+        for _ in range(250):
+            if not self._reading:
+                return
+            self.page.wait_for_timeout(20)
+        raise AssertionError("response bodies did not arrive within 5 s")
+
+    def screenshot(self, label: str = "") -> Path:
+        """Save the page as ``screenshots/e2e-<test>[-<label>].png``."""
+        SCREENSHOTS.mkdir(exist_ok=True)
+        stem = "-".join(part for part in ("e2e", self.name, label) if part)
+        path = SCREENSHOTS / f"{stem}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    # -- acting like a person -------------------------------------------
+
+    def open(self, path: str = "/") -> None:
+        """Load a page of the demo."""
+        self.page.goto(self.demo.url + path)
+
+    def break_it(self, fault: str) -> None:
+        """Press a "Break it" button on the home page."""
+        self.open()
+        card = self.page.locator(f'article.fault[data-fault="{fault}"]')
+        card.get_by_role("button", name="Break it").click()
+        self.page.wait_for_load_state()
+
+    def sign_in(self, decision: str = "Authorize", shoot: bool = False) -> None:
+        """Press "Sign in with GitHub"; on GitHub's authorization page, if it
+        asks, press ``decision``; wait for wherever the browser lands.
+
+        :param shoot: keep a screenshot of the authorization page.
+        """
+        self.click("Sign in with GitHub", decision, shoot)
+
+    def click(
+        self, name: str, decision: str = "Authorize", shoot: bool = False
+    ) -> None:
+        """Follow a link by its visible name; on GitHub's authorization page,
+        if it asks, press ``decision``."""
+        self.page.get_by_role("link", name=name).first.click()
+        self.page.wait_for_load_state()
+        if urlsplit(self.page.url).hostname == "127.0.0.1":
+            self.consent_pages += 1
+            if shoot:
+                self.screenshot("github-authorize")
+            self.page.get_by_role("button", name=decision).click()
+            self.page.wait_for_load_state()
+
+    # -- what a person sees ---------------------------------------------
+
+    @property
+    def path(self) -> str:
+        """The path of the page on screen."""
+        return urlsplit(self.page.url).path
+
+    def headline(self) -> str:
+        """The page's ``<h1>``."""
+        return self.page.locator("h1").inner_text().strip()
+
+    def lang(self) -> str | None:
+        """The ``lang`` of the page's ``<html>``."""
+        return self.page.locator("html").get_attribute("lang")
+
+    def facts(self) -> dict[str, str]:
+        """The "What the app saw" list of an error page."""
+        terms = self.page.locator("dl.facts dt").all_inner_texts()
+        values = self.page.locator("dl.facts dd").all_inner_texts()
+        return dict(zip(terms, values, strict=True))
+
+    def diagnoses(self) -> dict[str, str]:
+        """The diagnosis ids on an error page, with each one's text."""
+        findings = self.page.locator("[data-diagnosis]")
+        return {
+            str(findings.nth(i).get_attribute("data-diagnosis")): findings.nth(
+                i
+            ).inner_text()
+            for i in range(findings.count())
+        }
+
+    def statuses(self, path: str) -> list[int]:
+        """HTTP statuses of the responses for ``path`` on the demo."""
+        self.settle()
+        return [
+            seen.status
+            for seen in self.responses
+            if seen.url.startswith(self.demo.url) and urlsplit(seen.url).path == path
+        ]
+
+    def assert_clean(self) -> None:
+        """No response showed a traceback or a server's bare error page, the
+        app raised nothing it did not handle, and the browser never left
+        loopback (the demo works offline)."""
+        self.settle()
+        assert self.responses, "the browser loaded nothing"
+        for seen in self.responses:
+            assert _TRACEBACK not in seen.body, f"{seen.url} showed a traceback"
+            if seen.status >= 500:
+                # The extension's pages say their language; a server's bare
+                # "500 Internal Server Error" page does not.
+                assert "content-language" in seen.headers, (
+                    f"{seen.url} answered {seen.status} with a bare error page"
+                )
+        assert not self.demo.exceptions, f"unhandled: {self.demo.exceptions!r}"
+        for url in self.requests:
+            host = urlsplit(url).hostname
+            assert host in LOOPBACK_HOSTS, f"the page reached out to {url}"
+
+
+@pytest.fixture
+def visit(
+    browser: Browser, demo: DemoServer, request: pytest.FixtureRequest
+) -> Iterator[Visit]:
+    """A fresh browser context on the demo; a screenshot of the last page."""
+    marker = request.node.get_closest_marker("locale")
+    locale = marker.args[0] if marker else "en-US"
+    context = browser.new_context(
+        locale=locale, viewport={"width": 1100, "height": 800}
+    )
+    context.set_default_timeout(15_000)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+    tab = Visit(context.new_page(), demo, name.removeprefix("test_"))
+    yield tab
+    tab.screenshot()
+    context.close()
