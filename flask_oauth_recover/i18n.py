@@ -55,8 +55,9 @@ def select_locale() -> str:
         babel_locale = _flask_babel_locale()
         if babel_locale:
             return babel_locale
-    for tag, _quality in request.accept_languages:
-        locale = normalize(tag)
+    for tag, quality in request.accept_languages:
+        # q=0 means "not this language" (RFC 9110, section 12.4.2).
+        locale = normalize(tag) if quality > 0 else None
         if locale:
             return locale
     return DEFAULT_LOCALE

@@ -164,7 +164,8 @@ def render_outcome(outcome: Outcome, *, show_details: bool) -> Response:
 
 def _provider_error(outcome: Outcome) -> dict[str, str | None] | None:
     failure = outcome.failure
-    if failure is None or failure.source == "state":
+    # Lost state and transport failures carry no words from the provider.
+    if failure is None or failure.source in ("state", "transport"):
         return None
     uri = failure.uri
     return {
