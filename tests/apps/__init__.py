@@ -1,0 +1,1 @@
+"""Small apps that real servers (gunicorn) run for the integration tests."""
