@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from flask import g
 from flask import redirect
 from flask import request
 from flask import session
@@ -29,11 +28,13 @@ from .classify import Failure
 from .classify import FailureKind
 from .classify import classify
 from .diagnose import Evidence
+from .diagnose import LoginSnapshot
 from .diagnose import diagnose
 from .diagnose import public_client_id
 from .diagnose import relevant_facts
 from .diagnose import secret_facts
 from .diagnose import snapshot_login
+from .diagnose import state_entry
 from .duplicate import claim_callback
 from .duplicate import wait_for_first_callback
 from .outcome import Outcome
@@ -49,6 +50,7 @@ from .restart import remembered_recipe
 from .restart import restart_authorization
 from .token_response import install
 from .token_response import sent_token_request
+from .token_response import token_was_requested
 
 if TYPE_CHECKING:
     from .extension import OAuthRecover
@@ -58,7 +60,9 @@ logger = logging.getLogger("flask_oauth_recover")
 DONE_KEY = "_oauth_recover_done"
 #: How long a finished login's callback URL still leads to where it went.
 REPLAY_SECONDS = 600
-_PREFETCH_HEADERS = ("Sec-Purpose", "Purpose", "X-Purpose", "X-Moz")
+# Sec-Purpose, Purpose, X-Purpose and X-Moz, read from the environ: building
+# the headers object costs more than the check on every callback.
+_PREFETCH_ENVIRON = ("HTTP_SEC_PURPOSE", "HTTP_PURPOSE", "HTTP_X_PURPOSE", "HTTP_X_MOZ")
 
 _SIGNALS = {
     OutcomeKind.RESTARTED: signals.authorization_restarted,
@@ -100,6 +104,8 @@ class CallbackRun:
         self.client_name, self.client = recover.resolve_client(client_ref)
         install(self.client, current_app.config["OAUTH_RECOVER_TIMEOUT"])
         self.values = request.args if request.method == "GET" else request.form
+        self.state_entry: object = None
+        self.login: LoginSnapshot | None = None
 
     def __call__(
         self, view: Callable[..., Any], args: Any, kwargs: Any
@@ -120,7 +126,8 @@ class CallbackRun:
             # first one finish, then follow it instead of spending the code.
             wait_for_first_callback(self.client, str(params.state))
         state_data = self._state_data(params.state)
-        self.login = snapshot_login(self.client, params.state, state_data)
+        # Authlib deletes the entry as the view runs; keep it for diagnosis.
+        self.state_entry = state_entry(self.client, params.state)
         if state_data is None:
             replay = _replayed_destination(params.state)
             if replay is not None:
@@ -149,6 +156,7 @@ class CallbackRun:
                 if state_data is not None
                 else recipe_from_callback_url()
             )
+            self.login = snapshot_login(params.state, self.state_entry, state_data)
             return self._failed(failure, params, recipe, attempt)
         response = current_app.make_response(rv)
         _remember_success(params.state, response)
@@ -279,10 +287,8 @@ def _log_line(outcome: Outcome) -> str:
 
 
 def _is_prefetch() -> bool:
-    return any(
-        "prefetch" in request.headers.get(name, "").lower()
-        for name in _PREFETCH_HEADERS
-    )
+    environ = request.environ
+    return any("prefetch" in environ.get(key, "").lower() for key in _PREFETCH_ENVIRON)
 
 
 def _state_digest(state: str) -> str:
@@ -290,7 +296,7 @@ def _state_digest(state: str) -> str:
 
 
 def _remember_success(state: str | None, response: Response) -> None:
-    if not state or not g.get("_oauth_recover_token_request"):
+    if not state or not token_was_requested():
         return
     location = response.location if 300 <= response.status_code < 400 else None
     if not location or urlsplit(location).netloc not in ("", request.host):

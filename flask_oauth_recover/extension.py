@@ -99,6 +99,10 @@ class OAuthRecover:
         if ref is not None and not isinstance(ref, str):
             client = getattr(ref, "_get_current_object", lambda: ref)()
             return str(client.name), client
+        state = _app_state()
+        cached = state.clients.get(ref)
+        if cached is not None:
+            return cached
         registry = self.registry()
         if ref is None:
             names = [
@@ -115,17 +119,12 @@ class OAuthRecover:
         client = registry.create_client(ref)
         if client is None:
             raise RuntimeError(f"no Authlib OAuth client is registered as {ref!r}")
+        state.clients[ref] = (ref, client)
         return ref, client
 
     def registry(self) -> Any:
         """The Authlib registry of the current app."""
-        state = current_app.extensions.get(EXTENSION_KEY)
-        if state is None:
-            raise RuntimeError(
-                "OAuthRecover is not initialized for this app: call "
-                "OAuthRecover(app) or recover.init_app(app)"
-            )
-        oauth = state.oauth or current_app.extensions.get(AUTHLIB_KEY)
+        oauth = _app_state().oauth or current_app.extensions.get(AUTHLIB_KEY)
         if oauth is None:
             raise RuntimeError(
                 "no Authlib OAuth registry found: create OAuth(app) or pass "
@@ -152,3 +151,17 @@ class _AppState:
 
     def __init__(self, oauth: Any) -> None:
         self.oauth = oauth
+        #: ``(name, client)`` by the name given to the decorator (or
+        #: ``None``); client objects are resolved on each request, since a
+        #: proxy may stand for another client each time.
+        self.clients: dict[str | None, tuple[str, Any]] = {}
+
+
+def _app_state() -> _AppState:
+    state: _AppState | None = current_app.extensions.get(EXTENSION_KEY)
+    if state is None:
+        raise RuntimeError(
+            "OAuthRecover is not initialized for this app: call "
+            "OAuthRecover(app) or recover.init_app(app)"
+        )
+    return state

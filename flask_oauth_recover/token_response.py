@@ -86,30 +86,22 @@ def check_response(resp: requests.Response) -> requests.Response:
         raise ProviderResponseError(
             resp.status_code, "the token response has no access_token", retry_after
         )
-    resp._content = json.dumps(body).encode()
-    resp.headers["Content-Type"] = "application/json"
+    if not _is_json(resp):
+        resp._content = json.dumps(body).encode()
+        resp.headers["Content-Type"] = "application/json"
     return resp
+
+
+def token_was_requested() -> bool:
+    """Did the current request get an answer from the token endpoint?"""
+    return SENT_KEY in g
 
 
 def sent_token_request() -> dict[str, str]:
     """What the current request sent to the token endpoint (no secret)."""
-    sent: dict[str, str] = g.get(SENT_KEY, {})
-    return sent
-
-
-def _parse_body(resp: requests.Response) -> dict[str, Any] | None:
-    content_type = resp.headers.get("Content-Type", "").split(";")[0].strip()
-    text = resp.text
-    if content_type == "application/x-www-form-urlencoded":
-        return dict(parse_qsl(text)) or None
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
-
-
-def _remember_request(resp: requests.Response) -> None:
+    resp: requests.Response | None = g.get(SENT_KEY)
+    if resp is None:
+        return {}
     body = resp.request.body
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
@@ -121,7 +113,31 @@ def _remember_request(resp: requests.Response) -> None:
     }
     sent["url"] = resp.request.url or ""
     sent["status"] = str(resp.status_code)
-    g.setdefault(SENT_KEY, {}).update(sent)
+    return sent
+
+
+def _content_type(resp: requests.Response) -> str:
+    return resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+
+
+def _is_json(resp: requests.Response) -> bool:
+    return _content_type(resp) == "application/json"
+
+
+def _parse_body(resp: requests.Response) -> dict[str, Any] | None:
+    text = resp.text
+    if _content_type(resp) == "application/x-www-form-urlencoded":
+        return dict(parse_qsl(text)) or None
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _remember_request(resp: requests.Response) -> None:
+    # Parsed only if a failure needs it: the success path keeps a reference.
+    setattr(g, SENT_KEY, resp)
 
 
 def _retry_after(resp: requests.Response) -> int | None:

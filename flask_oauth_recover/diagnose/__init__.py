@@ -48,6 +48,7 @@ from .evidence import Finding
 from .evidence import LoginSnapshot
 from .evidence import Rule
 from .evidence import snapshot_login
+from .evidence import state_entry
 from .facts import fingerprint
 from .facts import public_client_id
 from .facts import relevant_facts
@@ -77,6 +78,7 @@ __all__ = [
     "secret_facts",
     "session_cookie_present",
     "snapshot_login",
+    "state_entry",
 ]
 
 #: Every finding id a rule may produce.

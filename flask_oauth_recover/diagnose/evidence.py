@@ -95,18 +95,28 @@ class Evidence:
 Rule = Callable[[Evidence], Iterable[Finding]]
 
 
-def snapshot_login(
-    client: Any, state: str | None, state_data: dict[str, Any] | None
-) -> LoginSnapshot | None:
-    """Record the session's entry for ``state`` before Authlib deletes it.
+def state_entry(client: Any, state: str | None) -> object:
+    """The session's entry for ``state``, as it is before Authlib deletes
+    it: keep it for :func:`snapshot_login`, which runs only on failure.
 
     :param client: the Authlib client.
     :param state: the callback's ``state`` parameter.
+    """
+    return session.get(f"_state_{client.framework.name}_{state}") if state else None
+
+
+def snapshot_login(
+    state: str | None, entry: object, state_data: dict[str, Any] | None
+) -> LoginSnapshot | None:
+    """What the session held for the login, from what was kept before the
+    view ran.
+
+    :param state: the callback's ``state`` parameter.
+    :param entry: what :func:`state_entry` returned.
     :param state_data: what Authlib's ``get_state_data`` returned for it.
     """
     if not state:
         return None
-    entry = session.get(f"_state_{client.framework.name}_{state}")
     exp = entry.get("exp") if isinstance(entry, dict) else None
     redirect_uri = None
     if state_data is not None:
