@@ -278,7 +278,7 @@ def _log_line(outcome: Outcome) -> str:
     else:
         fix = "none, the request did not come from the provider"
     facts = "; ".join(f"{label}={value}" for label, value in outcome.facts)
-    ids = ",".join(finding.id for finding in outcome.findings) or "none"
+    ids = ",".join(dict.fromkeys(f.id for f in outcome.findings)) or "none"
     return (
         f"OAuth callback for {outcome.client_name!r}: {outcome.kind.value} "
         f"({what}) [ref {outcome.reference}]. Fix: {fix}. "

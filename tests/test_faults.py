@@ -4,7 +4,6 @@ within a bounded time, with no traceback and no restart storm."""
 from __future__ import annotations
 
 import json
-import socket
 import time
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from flask_oauth_recover.testing import ProviderEmulator
 
 from .conftest import SignalRecorder
 from .conftest import create_app
+from .support.servers import free_port
 
 UNAVAILABLE = "<h1>GitHub is not responding</h1>"
 NOT_SET_UP = "<h1>Sign-in is not set up correctly</h1>"
@@ -41,14 +41,6 @@ BAD_RESPONSES = {
     "200 empty form": (200, "", FORM, {}),
     "200 form without access_token": (200, "token_type=bearer", FORM, {}),
 }
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def sign_in(

@@ -25,6 +25,8 @@ FORWARDED = {
 
 @dataclass(frozen=True)
 class Address:
+    """A URL reduced to what redirect URI matching compares."""
+
     scheme: str
     host: str
     port: int | None
@@ -84,6 +86,7 @@ class RequestView:
 
 
 def request_view() -> RequestView:
+    """The callback request as the app saw it and as the browser did."""
     seen = Address.parse(request.base_url)
     assert seen is not None  # werkzeug always builds an absolute base_url
     values = {
@@ -139,11 +142,13 @@ def publicize(sent: Address, view: RequestView) -> Address:
 
 
 def is_under(path: str, prefix: str) -> bool:
+    """Is ``path`` equal to ``prefix`` or below it?"""
     prefix = prefix.rstrip("/")
     return not prefix or path == prefix or path.startswith(prefix + "/")
 
 
 def github_shaped(client: Any) -> bool:
+    """Does the client talk to GitHub, or to something shaped like it?"""
     url = client.access_token_url or client.server_metadata.get("token_endpoint")
     if not isinstance(url, str):
         return False
@@ -152,5 +157,6 @@ def github_shaped(client: Any) -> bool:
 
 
 def on_github_com(client: Any) -> bool:
+    """Does the client talk to github.com itself?"""
     url = client.access_token_url or client.server_metadata.get("token_endpoint")
     return isinstance(url, str) and urlsplit(url).hostname == "github.com"

@@ -33,6 +33,8 @@ QUOTES = "\"'"
 
 @dataclass(frozen=True)
 class CredentialSource:
+    """Where Authlib read a credential from."""
+
     #: The app config key Authlib reads the value from, e.g. GITHUB_CLIENT_ID.
     key: str
     #: Code naming where the value came from.
@@ -85,6 +87,7 @@ def _registration(client_name: str) -> tuple[bool, dict[str, Any]] | None:
 
 
 def strip_padding(value: str) -> str:
+    """``value`` without surrounding whitespace and quotes."""
     return value.strip().strip(QUOTES).strip()
 
 
@@ -161,6 +164,7 @@ def _padding(evidence: Evidence, name: str, value: str) -> Finding | None:
 
 
 def check_credentials(evidence: Evidence) -> Iterator[Finding]:
+    """The credential rules: missing, padded, swapped or misshapen values."""
     client = evidence.client
     values: dict[str, str] = {}
     for name in ("client_id", "client_secret"):

@@ -29,6 +29,7 @@ def session_cookie_present() -> bool:
 
 
 def session_cookie_size() -> int | None:
+    """Bytes of the session cookie the browser sent, or ``None``."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     name = current_app.session_interface.get_cookie_name(app)
     value = request.cookies.get(name)
@@ -36,12 +37,14 @@ def session_cookie_size() -> int | None:
 
 
 def samesite_is_strict() -> bool:
+    """Is the session cookie ``SameSite=Strict``?"""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     samesite = current_app.session_interface.get_cookie_samesite(app)
     return isinstance(samesite, str) and samesite.lower() == "strict"
 
 
 def samesite_finding() -> Finding:
+    """The ``session.samesite_strict`` finding."""
     return Finding(
         "session.samesite_strict",
         N_(
@@ -58,6 +61,7 @@ def samesite_finding() -> Finding:
 
 
 def cookie_domain_finding(domain: str, host: str) -> Finding:
+    """The ``session.cookie_domain`` finding for ``domain`` and ``host``."""
     return Finding(
         "session.cookie_domain",
         N_(
@@ -75,6 +79,7 @@ def cookie_domain_finding(domain: str, host: str) -> Finding:
 
 
 def domain_covers(domain: str, host: str) -> bool:
+    """Is a cookie for ``domain`` sent to ``host``?"""
     domain = domain.lstrip(".").lower()
     return host == domain or host.endswith("." + domain)
 
