@@ -107,6 +107,14 @@ class ClientReport:
 def check(name: str | None, probe: bool, as_json: bool) -> None:
     """Check the OAuth callbacks wrapped with @recover.callback, or only
     those of the Authlib client NAME."""
+    # A blank request, for apps whose client or session settings are proxies
+    # that read the request; URLs still come from SERVER_NAME, not from it.
+    with current_app.test_request_context():
+        status = _check(name, probe, as_json)
+    click.get_current_context().exit(status)
+
+
+def _check(name: str | None, probe: bool, as_json: bool) -> int:
     callbacks = find_callbacks()
     if not callbacks:
         raise CheckError("no view is wrapped with @recover.callback")
@@ -146,7 +154,7 @@ def check(name: str | None, probe: bool, as_json: bool) -> None:
         )
     else:
         _print_text(callbacks, clients, app_findings)
-    click.get_current_context().exit(status)
+    return status
 
 
 def find_callbacks() -> list[CallbackReport]:

@@ -10,10 +10,14 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import pytest
+from authlib.integrations.flask_client import OAuth
 from click.testing import Result
 from flask import Flask
+from flask import request
 from flask.cli import FlaskGroup
+from werkzeug.local import LocalProxy
 
+from flask_oauth_recover import OAuthRecover
 from flask_oauth_recover.cli import PROBE_CODE_PREFIX
 from flask_oauth_recover.cli import oauth_recover
 from flask_oauth_recover.diagnose import fingerprint
@@ -226,3 +230,25 @@ def test_app_without_wrapped_callbacks_exits_2() -> None:
 
     assert result.exit_code == 2
     assert "no view is wrapped with @recover.callback" in result.output
+
+
+def test_a_client_proxy_that_reads_the_request_is_resolved(
+    provider: ProviderEmulator,
+) -> None:
+    app = Flask(__name__)
+    app.config.update(TESTING=True, SECRET_KEY="test")
+    oauth = OAuth(app)
+    provider.register(oauth, "github")
+    recover = OAuthRecover(app)
+    # As in apps that pick a client per request (a tenant, a demo toggle).
+    client = LocalProxy(lambda: oauth.create_client(request.args.get("c", "github")))
+
+    @app.route("/callback")
+    @recover.callback(client)
+    def callback() -> str:
+        return "never called"
+
+    result = check(app)
+
+    assert result.exit_code == 0, result.output
+    assert "Callback 'callback' (client 'github')" in result.output
