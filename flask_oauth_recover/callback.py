@@ -236,7 +236,7 @@ class CallbackRun:
             ),
             ("redirect_uri sent", redirect_uri or "(the client's default)"),
             ("callback URL received", request.base_url),
-            ("provider error", failure.error),
+            ("error code", failure.error),
             ("restarts so far", str(attempt)),
         ]
         if "url" in sent:

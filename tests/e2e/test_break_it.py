@@ -216,7 +216,7 @@ def test_provider_hangs_until_the_timeout(visit: Visit) -> None:
     assert visit.statuses("/callback") == [503]
     assert visit.lang() == "zh-Hans"
     assert visit.headline() == title(OutcomeKind.UNAVAILABLE, "zh-Hans")
-    assert visit.facts()["provider error"] == "provider_timeout"
+    assert visit.facts()["error code"] == "provider_timeout"
     visit.assert_clean()
 
 
