@@ -220,14 +220,17 @@ class CallbackRun:
             attempt,
             reference=_reference(),
             findings=diagnose(evidence),
-            facts=self._facts(failure, redirect_uri, attempt)
+            facts=self._facts(failure, sent, redirect_uri, attempt)
             + relevant_facts(evidence),
         )
 
     def _facts(
-        self, failure: Failure, redirect_uri: str | None, attempt: int
+        self,
+        failure: Failure,
+        sent: dict[str, str],
+        redirect_uri: str | None,
+        attempt: int,
     ) -> list[tuple[str, str]]:
-        sent = sent_token_request()
         facts = [
             ("client", self.client_name),
             (
