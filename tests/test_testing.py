@@ -409,31 +409,136 @@ def test_recorded_token_requests_never_hold_the_secret(
     assert provider.client_secret not in repr(provider.token_requests)
 
 
-# -- /api/user ---------------------------------------------------------------
+# -- REST API ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("scheme", ["Bearer", "token"])
-def test_api_user(provider: ProviderEmulator, scheme: str) -> None:
-    token = exchange(provider, issue_code(provider)).json()["access_token"]
-    response = requests.get(
-        provider.api_base_url + "user",
+def api_get(
+    provider: ProviderEmulator, path: str, token: str, scheme: str = "Bearer"
+) -> requests.Response:
+    return requests.get(
+        provider.base_url + path,
         headers={"Authorization": f"{scheme} {token}"},
         timeout=5,
     )
+
+
+def user_token(provider: ProviderEmulator, scope: str = "read:user") -> str:
+    token: str = exchange(provider, issue_code(provider, scope=scope)).json()[
+        "access_token"
+    ]
+    return token
+
+
+@pytest.mark.parametrize("path", ["/user", "/api/user"])
+@pytest.mark.parametrize("scheme", ["Bearer", "token"])
+def test_user_answers_at_the_root_and_under_api(
+    provider: ProviderEmulator, path: str, scheme: str
+) -> None:
+    response = api_get(provider, path, user_token(provider), scheme)
     assert response.status_code == 200
-    assert response.json() == {"login": "octocat", "id": 1, "name": "The Octocat"}
+    assert response.headers["X-OAuth-Scopes"] == "read:user"
+    site = provider.base_url + "/"
+    assert response.json() == {
+        "login": "octocat",
+        "id": 1,
+        "node_id": "MDQ6VXNlcjE=",
+        "avatar_url": site + "avatars/u/1?v=4",
+        "gravatar_id": "",
+        "url": site + "users/octocat",
+        "html_url": site + "octocat",
+        "type": "User",
+        "site_admin": False,
+        "name": "The Octocat",
+        "company": "@github",
+        "blog": "https://github.blog",
+        "location": "San Francisco",
+        "email": "octocat@example.com",
+        "hireable": None,
+        "bio": None,
+        "twitter_username": None,
+        "public_repos": 8,
+        "public_gists": 8,
+        "followers": 20,
+        "following": 0,
+        "created_at": "2011-01-25T18:44:36Z",
+        "updated_at": "2024-01-22T12:00:00Z",
+    }
 
 
+def test_user_reports_login_and_profile_overrides() -> None:
+    profile = {"name": "Mona Lisa", "email": None, "bio": "Tester"}
+    with ProviderEmulator(
+        callback_url=CALLBACK, login="mona", profile=profile
+    ) as emulator:
+        user = api_get(emulator, "/user", user_token(emulator)).json()
+    assert (user["login"], user["name"], user["bio"]) == ("mona", "Mona Lisa", "Tester")
+    assert user["email"] is None
+    assert user["html_url"].endswith("/mona")
+
+
+@pytest.mark.parametrize("path", ["/user", "/api/user", "/user/emails"])
 @pytest.mark.parametrize(
     "headers",
     [{}, {"Authorization": "Bearer gho_madeup"}, {"Authorization": "Basic eDp5"}],
 )
-def test_api_user_bad_credentials(
-    provider: ProviderEmulator, headers: dict[str, str]
+def test_api_bad_credentials(
+    provider: ProviderEmulator, path: str, headers: dict[str, str]
 ) -> None:
-    response = requests.get(provider.api_base_url + "user", headers=headers, timeout=5)
+    response = requests.get(provider.base_url + path, headers=headers, timeout=5)
     assert response.status_code == 401
     assert response.json() == {"message": "Bad credentials"}
+
+
+@pytest.mark.parametrize("scope", ["user:email", "user", "read:user user:email"])
+@pytest.mark.parametrize("path", ["/user/emails", "/api/user/emails"])
+def test_user_emails(provider: ProviderEmulator, scope: str, path: str) -> None:
+    response = api_get(provider, path, user_token(provider, scope))
+    assert response.status_code == 200
+    assert response.json() == [
+        {
+            "email": "octocat@example.com",
+            "primary": True,
+            "verified": True,
+            "visibility": "public",
+        },
+        {
+            "email": "1+octocat@users.noreply.github.com",
+            "primary": False,
+            "verified": True,
+            "visibility": None,
+        },
+    ]
+
+
+def test_user_emails_lists_a_private_primary_address() -> None:
+    with ProviderEmulator(callback_url=CALLBACK, profile={"email": None}) as emulator:
+        token = user_token(emulator, "user:email")
+        [primary, _] = api_get(emulator, "/user/emails", token).json()
+    assert primary["email"] == "octocat@example.com"
+    assert primary["visibility"] == "private"
+
+
+def test_user_emails_needs_an_email_scope(provider: ProviderEmulator) -> None:
+    response = api_get(provider, "/user/emails", user_token(provider, "read:user"))
+    # GitHub hides what a token may not see: 404, not 403.
+    assert response.status_code == 404
+    assert response.json()["message"] == "Not Found"
+    assert response.headers["X-Accepted-OAuth-Scopes"] == "user, user:email"
+    assert response.headers["X-OAuth-Scopes"] == "read:user"
+
+
+def test_server_metadata_names_the_endpoints(provider: ProviderEmulator) -> None:
+    response = requests.get(provider.server_metadata_url, timeout=5)
+    assert response.status_code == 200
+    metadata = response.json()
+    assert provider.server_metadata_url == (
+        provider.base_url + "/.well-known/oauth-authorization-server"
+    )
+    assert metadata["issuer"] == provider.base_url
+    assert metadata["authorization_endpoint"] == provider.authorize_url
+    assert metadata["token_endpoint"] == provider.token_url
+    assert metadata["userinfo_endpoint"] == provider.base_url + "/user"
+    assert metadata["code_challenge_methods_supported"] == ["S256"]
 
 
 # -- faults ------------------------------------------------------------------
@@ -712,14 +817,51 @@ def test_follow_reports_provider_that_does_not_redirect(
         app_provider.follow(client, client.get("/login"))
 
 
-def test_follow_stops_at_foreign_redirect(app_provider: ProviderEmulator) -> None:
+@pytest.mark.parametrize(
+    "location, host",
+    [
+        ("https://github.com/login/oauth/authorize?x=1", "github.com"),
+        ("http://127.0.0.1:9/elsewhere", "127.0.0.1:9"),
+    ],
+)
+def test_follow_raises_on_a_redirect_to_a_foreign_host(
+    app_provider: ProviderEmulator, location: str, host: str
+) -> None:
     app = make_app(app_provider)
 
     @app.route("/away")
     def away() -> Any:
-        return redirect("https://example.test/elsewhere")
+        return redirect(location)
 
     client = app.test_client()
-    response, visited = app_provider.follow(client, client.get("/away"))
-    assert response.status_code == 302
-    assert visited == []
+    with pytest.raises(AssertionError) as raised:
+        app_provider.follow(client, client.get("/away"))
+    message = str(raised.value)
+    assert f"the app redirected to {host}," in message
+    assert app_provider.base_url in message
+
+
+def test_follow_raises_when_the_emulator_sends_elsewhere() -> None:
+    with ProviderEmulator(callback_url="https://app.example.test/cb") as emulator:
+        client = make_app(emulator).test_client()
+        with pytest.raises(AssertionError, match=r"on app\.example\.test, which is"):
+            emulator.follow(client, client.get("/login"))
+
+
+def test_follow_returns_the_final_app_response_after_app_redirects(
+    app_provider: ProviderEmulator,
+) -> None:
+    app = make_app(app_provider)
+
+    @app.route("/hop")
+    def hop() -> Any:
+        return redirect("http://localhost/landing")
+
+    @app.route("/landing")
+    def landing() -> str:
+        return "landed"
+
+    client = app.test_client()
+    response, visited = app_provider.follow(client, client.get("/hop"))
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "landed")
+    assert visited == ["http://localhost/landing"]

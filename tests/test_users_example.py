@@ -1,5 +1,6 @@
 """The README's example of flask_oauth_recover.testing in a user's own test
-suite, run as written (the example app stands in for "your app")."""
+suite, run as written: tests/apps/literal_urls.py stands in for "your app"
+(module-level ``OAuth(app)``, github.com URLs registered in code)."""
 
 from __future__ import annotations
 
@@ -8,25 +9,18 @@ from collections.abc import Iterator
 import pytest
 from flask.testing import FlaskClient
 
-from example_app import create_app  # your app's factory
 from flask_oauth_recover.testing import ProviderEmulator
+from tests.apps.literal_urls import app  # your app, unmodified
 
 
 @pytest.fixture
 def github() -> Iterator[ProviderEmulator]:
-    """GitHub's OAuth endpoints, served on a loopback port for one test."""
-    with ProviderEmulator() as provider:
+    with ProviderEmulator() as provider, provider.stand_in_for(app, "github"):
         yield provider
 
 
 @pytest.fixture
 def client(github: ProviderEmulator) -> FlaskClient:
-    """The app, its Authlib client "github" pointed at the emulator through
-    Authlib's GITHUB_CLIENT_ID, GITHUB_ACCESS_TOKEN_URL, ... config keys."""
-    settings = {
-        f"GITHUB_{key.upper()}": value for key, value in github.client_kwargs().items()
-    }
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", **settings})
     return app.test_client()
 
 
@@ -35,9 +29,9 @@ def test_login_survives_an_expired_code(
 ) -> None:
     github.reject_next_codes(1)  # GitHub answers bad_verification_code, once
 
-    response, visited = github.follow(client, client.get("/login?next=/account"))
+    response, visited = github.follow(client, client.get("/login"))
 
     assert response.status_code == 200
-    assert response.request.path == "/account"  # the `next` it asked for
-    assert b"octocat" in response.data
+    assert response.text == "Signed in as octocat"
+    assert visited[0].startswith(github.authorize_url)  # not github.com
     assert len(github.token_requests) == 2  # the refused code, then a fresh one

@@ -1,38 +1,14 @@
-"""A GitHub OAuth provider emulator for tests and demos.
+"""The provider emulator: GitHub's OAuth endpoints over loopback HTTP.
 
 :class:`ProviderEmulator` serves GitHub's OAuth endpoints (authorize, access
-token, ``/api/user``) over real loopback HTTP on ``127.0.0.1``, answering in
-GitHub's wire format, including its quirks: token errors come back as HTTP 200
-with an ``error`` field, and the token endpoint answers form-encoded unless the
-client asks for JSON. Faults (denied authorizations, rejected codes, gateway
-failures, slow responses) can be injected from Python or, for other processes,
-over HTTP at ``POST /_emulator/faults``.
-
-The emulator is a context manager, so it drops straight into a pytest
-fixture::
-
-    import pytest
-    from authlib.integrations.flask_client import OAuth
-
-    from flask_oauth_recover.testing import ProviderEmulator
-
-
-    @pytest.fixture
-    def provider():
-        with ProviderEmulator() as provider:
-            yield provider
-
-
-    def test_login(app, provider):
-        oauth = OAuth(app)
-        provider.register(oauth)
-        client = app.test_client()
-        response, visited = provider.follow(client, client.get("/login"))
-        assert response.status_code == 200
-
-        provider.reject_next_codes()
-        response, visited = provider.follow(client, client.get("/login"))
-        # ... assert how the app recovered from ``bad_verification_code``
+token) and the REST API calls apps make after signing in (``/user``,
+``/user/emails``) over real loopback HTTP on ``127.0.0.1``, answering in
+GitHub's wire format (:mod:`~flask_oauth_recover.testing.github`), including
+its quirks: token errors come back as HTTP 200 with an ``error`` field, and
+the token endpoint answers form-encoded unless the client asks for JSON.
+Faults (denied authorizations, rejected codes, gateway failures, slow
+responses) can be injected from Python or, for other processes, over HTTP at
+``POST /_emulator/faults``.
 
 The control endpoint has no authentication: only ever use the emulator in
 tests and local demos.
@@ -40,12 +16,8 @@ tests and local demos.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import math
 import secrets
-import string
 import threading
 import time
 from collections.abc import Callable
@@ -54,7 +26,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
-from urllib.parse import unquote
 from urllib.parse import urlencode
 from urllib.parse import urljoin
 from urllib.parse import urlsplit
@@ -70,77 +41,32 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
+from . import github
+from .github import CODE_LIFETIME
+from .github import DEFAULT_CLIENT_ID
+from .github import DEFAULT_CLIENT_SECRET
+from .stand_in import Endpoints
+from .stand_in import StandIn
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from types import TracebackType
 
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIEnvironment
+    from flask import Flask
     from flask.testing import FlaskClient
     from werkzeug.test import TestResponse
 
-__all__ = [
-    "CODE_LIFETIME",
-    "DEFAULT_CLIENT_ID",
-    "DEFAULT_CLIENT_SECRET",
-    "ProviderEmulator",
-]
+__all__ = ["ProviderEmulator"]
 
-#: The client ID the emulator registers unless told otherwise.
-DEFAULT_CLIENT_ID = "Iv1.0123456789abcdef"
-#: The client secret the emulator registers unless told otherwise.
-DEFAULT_CLIENT_SECRET = "0123456789abcdef0123456789abcdef01234567"
-#: Seconds an authorization code stays valid, as on GitHub.
-CODE_LIFETIME = 600.0
-
-_DOCS = "https://docs.github.com"
-_TOKEN_ERRORS_PAGE = (
-    f"{_DOCS}/apps/managing-oauth-apps/"
-    "troubleshooting-oauth-app-access-token-request-errors/"
-)
-_AUTHORIZE_ERRORS_PAGE = (
-    f"{_DOCS}/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/"
-)
-_REDIRECT_MISMATCH_DESCRIPTION = (
-    "The redirect_uri MUST match the registered callback URL for this application."
-)
-
-_TOKEN_ERRORS: dict[str, tuple[str, str]] = {
-    "incorrect_client_credentials": (
-        "The client_id and/or client_secret passed are incorrect.",
-        f"{_TOKEN_ERRORS_PAGE}#incorrect-client-credentials",
-    ),
-    # GitHub points this token error at the authorization troubleshooting page.
-    "redirect_uri_mismatch": (
-        _REDIRECT_MISMATCH_DESCRIPTION,
-        f"{_AUTHORIZE_ERRORS_PAGE}#redirect-uri-mismatch2",
-    ),
-    "bad_verification_code": (
-        "The code passed is incorrect or expired.",
-        f"{_TOKEN_ERRORS_PAGE}#bad-verification-code",
-    ),
-}
-
-_AUTHORIZE_ERRORS: dict[str, tuple[str, str]] = {
-    "redirect_uri_mismatch": (
-        _REDIRECT_MISMATCH_DESCRIPTION,
-        f"{_AUTHORIZE_ERRORS_PAGE}#redirect-uri-mismatch",
-    ),
-    "access_denied": (
-        "The user has denied your application access.",
-        f"{_AUTHORIZE_ERRORS_PAGE}#access-denied",
-    ),
-    "application_suspended": (
-        "Your application has been suspended. Contact support@github.com.",
-        f"{_AUTHORIZE_ERRORS_PAGE}#application-suspended",
-    ),
-}
+#: Where the emulator describes itself (RFC 8414), for clients that find
+#: their endpoints through a ``server_metadata_url``.
+METADATA_PATH = "/.well-known/oauth-authorization-server"
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_TOKEN_ALPHABET = string.ascii_letters + string.digits
-_JSON = "application/json; charset=utf-8"
-_FORM = "application/x-www-form-urlencoded; charset=utf-8"
+# The id that ``/user`` reports; GitHub's first user had it too.
+_USER_ID = 1
 
 
 @dataclass(frozen=True)
@@ -195,7 +121,10 @@ class ProviderEmulator:
         value to simulate a rotated secret.
     :param callback_url: The registered callback URL. ``None`` accepts any
         ``redirect_uri``. May be changed later through the attribute.
-    :param login: The ``login`` that ``/api/user`` reports.
+    :param login: The ``login`` that ``/user`` reports.
+    :param profile: Fields of the ``/user`` body that replace or extend the
+        defaults, e.g. ``{"email": None}`` for a user who keeps the address
+        private. Also an attribute.
     :param clock: Returns the current time in seconds; code expiry is measured
         with it, shifted by :meth:`advance_clock`.
     """
@@ -207,12 +136,14 @@ class ProviderEmulator:
         client_secret: str = DEFAULT_CLIENT_SECRET,
         callback_url: str | None = None,
         login: str = "octocat",
+        profile: Mapping[str, Any] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
         self.callback_url = callback_url
         self.login = login
+        self.profile: dict[str, Any] = dict(profile or {})
         #: Form fields of every token request received, ``client_secret``
         #: replaced by ``"<redacted>"``.
         self.token_requests: list[dict[str, str]] = []
@@ -231,11 +162,20 @@ class ProviderEmulator:
         self._denials: list[_Denial] = []
         self._failures: list[_CannedResponse] = []
         self._hangs: list[_Hang] = []
+        self._stand_ins: list[StandIn] = []
+        # The API answers at the root, as api.github.com does, and under
+        # /api/, where api_base_url (and client_kwargs()) point.
+        api_rules = [
+            Rule(f"{prefix}{path}", endpoint=endpoint, methods=["GET"])
+            for prefix in ("/", "/api/")
+            for path, endpoint in (("user", "user"), ("user/emails", "emails"))
+        ]
         self._url_map = Map(
             [
-                Rule("/login/oauth/authorize", endpoint="authorize", methods=["GET"]),
-                Rule("/login/oauth/access_token", endpoint="token", methods=["POST"]),
-                Rule("/api/user", endpoint="user", methods=["GET"]),
+                Rule(github.AUTHORIZE_PATH, endpoint="authorize", methods=["GET"]),
+                Rule(github.TOKEN_PATH, endpoint="token", methods=["POST"]),
+                *api_rules,
+                Rule(METADATA_PATH, endpoint="metadata", methods=["GET"]),
                 Rule("/_emulator/faults", endpoint="faults", methods=["POST"]),
                 Rule("/_emulator/health", endpoint="health", methods=["GET"]),
             ]
@@ -244,6 +184,8 @@ class ProviderEmulator:
             "authorize": self._authorize,
             "token": self._token,
             "user": self._user,
+            "emails": self._emails,
+            "metadata": self._metadata,
             "faults": self._faults,
             "health": self._health,
         }
@@ -285,10 +227,13 @@ class ProviderEmulator:
         return self
 
     def stop(self) -> None:
-        """Stop serving. Returns promptly even while a request is held by
+        """Stop serving, and restore every client still pointed here by
+        :meth:`stand_in_for`. Returns promptly even while a request is held by
         :meth:`hang_next_token_requests`; that request is then answered
         normally. Does nothing if the emulator is not running.
         """
+        for stand_in in reversed(list(self._stand_ins)):
+            stand_in.restore()
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
@@ -325,18 +270,25 @@ class ProviderEmulator:
     @property
     def authorize_url(self) -> str:
         """The authorization endpoint, GitHub's ``/login/oauth/authorize``."""
-        return f"{self.base_url}/login/oauth/authorize"
+        return f"{self.base_url}{github.AUTHORIZE_PATH}"
 
     @property
     def token_url(self) -> str:
         """The token endpoint, GitHub's ``/login/oauth/access_token``."""
-        return f"{self.base_url}/login/oauth/access_token"
+        return f"{self.base_url}{github.TOKEN_PATH}"
 
     @property
     def api_base_url(self) -> str:
         """The REST API base, ending in a slash, so ``"user"`` resolves to
-        ``/api/user``."""
+        ``/api/user``. The API also answers at the root, as api.github.com
+        does."""
         return f"{self.base_url}/api/"
+
+    @property
+    def server_metadata_url(self) -> str:
+        """The emulator's authorization server metadata (RFC 8414), for
+        clients that find their endpoints through a ``server_metadata_url``."""
+        return f"{self.base_url}{METADATA_PATH}"
 
     # -- client registration -----------------------------------------------
 
@@ -364,6 +316,47 @@ class ProviderEmulator:
         :return: The registered Authlib client.
         """
         return oauth.register(name, **{**self.client_kwargs(), **overrides})
+
+    def stand_in_for(self, app: Flask, name: str = "github") -> StandIn:
+        """Point an app's already registered Authlib client at this emulator,
+        for that app only, leaving the app's code as it is.
+
+        However the app registered the client (literal github.com URLs in
+        ``oauth.register()``, ``GITHUB_*`` configuration keys, a
+        ``server_metadata_url``; ``OAuth(app)`` or ``init_app`` in a
+        factory), its credentials become :attr:`client_id` and
+        :attr:`client_secret`, its endpoints the emulator's, and API calls
+        through the client (``oauth.github.get("user")``, ``get("/user")``,
+        ``get("https://api.github.com/user")``) reach the emulator's API.
+
+        Use the result as a context manager to restore the client on exit;
+        otherwise the client is restored when the emulator stops::
+
+            with provider.stand_in_for(app, "github"):
+                response, visited = provider.follow(client, client.get("/login"))
+
+        :param app: The Flask app, with Authlib's ``OAuth`` initialized on it.
+        :param name: The client's name in the app's Authlib registry.
+        :return: The applied stand-in; :meth:`StandIn.restore` undoes it.
+        :raises RuntimeError: If the emulator is not running, or the app has
+            no Authlib ``OAuth`` registry.
+        :raises LookupError: If no client is registered as ``name``.
+        :raises ValueError: If the client is an OAuth 1 client.
+        """
+        base = self.base_url
+        endpoints = Endpoints(
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            authorize_url=self.authorize_url,
+            access_token_url=self.token_url,
+            api_base_url=f"{base}/",
+            server_metadata_url=self.server_metadata_url,
+            server_metadata=self._server_metadata(f"{base}/"),
+            api_routes={github.API_ORIGIN: f"{base}/"},
+        )
+        stand_in = StandIn(app, name, endpoints, on_restore=self._stand_ins.remove)
+        self._stand_ins.append(stand_in)
+        return stand_in
 
     # -- faults --------------------------------------------------------------
 
@@ -399,10 +392,7 @@ class ProviderEmulator:
         _check_count(n)
         if not isinstance(error, str) or not error:
             raise ValueError("error must be a non-empty string")
-        known_description, known_uri = _AUTHORIZE_ERRORS.get(
-            error,
-            (f"The authorization request failed: {error}.", _AUTHORIZE_ERRORS_PAGE),
-        )
+        known_description, known_uri = github.authorize_error(error)
         denial = _Denial(
             remaining=n,
             error=error,
@@ -512,15 +502,16 @@ class ProviderEmulator:
         are fetched with ``client.get``; locations on this emulator are
         fetched over real HTTP without following redirects, and their
         ``Location`` is followed in turn. Following stops at the first app
-        response that is not a redirect, or that redirects somewhere else.
+        response that is not a redirect.
 
         :param client: The Flask test client that made ``response``.
         :param response: An app response, typically from ``client.get("/login")``.
         :param max_hops: The most URLs to fetch before calling it a loop.
         :return: The last app response and every URL fetched, in order (app
             URLs made absolute).
-        :raises AssertionError: On a redirect loop, or when the emulator
-            answers without redirecting back to the app.
+        :raises AssertionError: On a redirect loop; when the emulator answers
+            without redirecting back to the app; when a redirect leaves for
+            another host, such as the real github.com (the message names it).
         """
         visited: list[str] = []
         current = response
@@ -554,12 +545,18 @@ class ProviderEmulator:
                 continue
             target = urljoin(app_url, location)
             if (urlsplit(target).hostname or "") not in app_hosts:
+                host = urlsplit(target).netloc or target
                 if from_provider:
                     raise AssertionError(
-                        f"the provider emulator redirected to {location}, which is "
-                        "not on the app; check callback_url"
+                        f"the provider emulator redirected to {location}, on "
+                        f"{host}, which is not the app; check callback_url"
                     )
-                break
+                emulator = self.base_url if self._server is not None else "stopped"
+                raise AssertionError(
+                    f"the app redirected to {host}, which is neither the app nor "
+                    f"the provider emulator ({emulator}): {location}. Is its "
+                    "OAuth client pointed at the emulator? See stand_in_for()."
+                )
             visited.append(target)
             current = client.get(target)
             app_url = target
@@ -627,10 +624,10 @@ class ProviderEmulator:
                     mimetype="text/plain",
                 )
             target = registered
-        elif registered is not None and not _redirect_uri_matches(
+        elif registered is not None and not github.redirect_uri_matches(
             sent_redirect, registered
         ):
-            description, uri = _AUTHORIZE_ERRORS["redirect_uri_mismatch"]
+            description, uri = github.authorize_error("redirect_uri_mismatch")
             return _redirect(
                 registered,
                 error="redirect_uri_mismatch",
@@ -651,11 +648,11 @@ class ProviderEmulator:
                 state=state,
             )
 
-        code = secrets.token_hex(10)
+        code = github.new_code()
         issued = _IssuedCode(
             client_id=client_id,
             redirect_uri=sent_redirect,
-            scope=_normalize_scope(params.get("scope", "")),
+            scope=github.normalize_scope(params.get("scope", "")),
             code_challenge=params.get("code_challenge") or None,
             code_challenge_method=params.get("code_challenge_method") or None,
             issued_at=self._now(),
@@ -685,7 +682,7 @@ class ProviderEmulator:
                 response.headers[key] = value
             return response
 
-        as_json = _accepts_json(request)
+        as_json = github.accepts_json(request)
         client_id, client_secret = _client_credentials(request, form)
         if not (
             client_id == self.client_id
@@ -694,7 +691,7 @@ class ProviderEmulator:
                 client_secret.encode(), self.client_secret.encode()
             )
         ):
-            return _token_error("incorrect_client_credentials", as_json)
+            return github.token_error("incorrect_client_credentials", as_json)
 
         with self._lock:
             issued = self._codes.pop(form.get("code", ""), None)
@@ -706,37 +703,86 @@ class ProviderEmulator:
             or rejected
             or self._now() - issued.issued_at > CODE_LIFETIME
             or issued.client_id != client_id
-            or not _pkce_satisfied(issued, form.get("code_verifier"))
+            or not github.pkce_satisfied(
+                issued.code_challenge,
+                issued.code_challenge_method,
+                form.get("code_verifier"),
+            )
         ):
-            return _token_error("bad_verification_code", as_json)
+            return github.token_error("bad_verification_code", as_json)
 
         sent_redirect = form.get("redirect_uri")
         if sent_redirect:
             if issued.redirect_uri is not None:
                 redirect_ok = sent_redirect == issued.redirect_uri
             elif self.callback_url is not None:
-                redirect_ok = _redirect_uri_matches(sent_redirect, self.callback_url)
+                redirect_ok = github.redirect_uri_matches(
+                    sent_redirect, self.callback_url
+                )
             else:
                 redirect_ok = True
             if not redirect_ok:
-                return _token_error("redirect_uri_mismatch", as_json)
+                return github.token_error("redirect_uri_mismatch", as_json)
 
-        token = "gho_" + "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(36))
+        token = github.new_access_token()
         with self._lock:
             self._tokens[token] = issued.scope
-        return _token_payload(
+        return github.token_payload(
             {"access_token": token, "token_type": "bearer", "scope": issued.scope},
             as_json,
         )
 
-    def _user(self, request: Request) -> Response:
+    def _granted_scope(self, request: Request) -> str | None:
+        """The scopes of the request's bearer token, or ``None`` if it has
+        no token the emulator issued."""
         scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
-        credential = credential.strip()
+        if scheme.lower() not in {"bearer", "token"}:
+            return None
         with self._lock:
-            known = credential in self._tokens
-        if scheme.lower() not in {"bearer", "token"} or not known:
-            return _json_response({"message": "Bad credentials"}, status=401)
-        return _json_response({"login": self.login, "id": 1, "name": "The Octocat"})
+            return self._tokens.get(credential.strip())
+
+    def _user_profile(self, request: Request) -> dict[str, Any]:
+        return github.user_profile(self.login, _USER_ID, request.host_url, self.profile)
+
+    def _user(self, request: Request) -> Response:
+        granted = self._granted_scope(request)
+        if granted is None:
+            return github.bad_credentials()
+        response = github.json_response(self._user_profile(request))
+        response.headers["X-OAuth-Scopes"] = github.scopes_header(granted)
+        return response
+
+    def _emails(self, request: Request) -> Response:
+        granted = self._granted_scope(request)
+        if granted is None:
+            return github.bad_credentials()
+        if not github.EMAIL_SCOPES & set(granted.split(",")):
+            return github.emails_not_found(granted)
+        emails = github.user_emails(self._user_profile(request), self.login)
+        response = github.json_response(emails)
+        response.headers["X-OAuth-Scopes"] = github.scopes_header(granted)
+        return response
+
+    def _metadata(self, request: Request) -> Response:
+        return github.json_response(self._server_metadata(request.host_url))
+
+    def _server_metadata(self, site: str) -> dict[str, Any]:
+        """The emulator's RFC 8414 metadata, its addresses on ``site`` (which
+        ends in a slash)."""
+        root = site.rstrip("/")
+        return {
+            "issuer": root,
+            "authorization_endpoint": f"{root}{github.AUTHORIZE_PATH}",
+            "token_endpoint": f"{root}{github.TOKEN_PATH}",
+            "userinfo_endpoint": f"{root}/user",
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_post",
+                "client_secret_basic",
+            ],
+        }
 
     def _faults(self, request: Request) -> Response:
         payload = request.get_json(force=True, silent=True)
@@ -821,41 +867,6 @@ def _check_seconds(seconds: float) -> None:
         raise ValueError("seconds must be a finite number, zero or more")
 
 
-def _effective_port(scheme: str, port: int | None) -> int | None:
-    return port if port is not None else _DEFAULT_PORTS.get(scheme)
-
-
-def _path_segments(path: str) -> list[str]:
-    return [unquote(segment) for segment in path.split("/") if segment]
-
-
-def _redirect_uri_matches(candidate: str, registered: str) -> bool:
-    """Apply GitHub's rule: same scheme, host and port, and a path equal to
-    or below the registered path. The query is ignored.
-    """
-    try:
-        got, want = urlsplit(candidate), urlsplit(registered)
-        got_port, want_port = got.port, want.port
-    except ValueError:
-        return False
-    got_scheme, want_scheme = got.scheme.lower(), want.scheme.lower()
-    if (
-        got_scheme != want_scheme
-        or got.username is not None
-        or got.password is not None
-        or (got.hostname or "") != (want.hostname or "")
-        or _effective_port(got_scheme, got_port)
-        != _effective_port(want_scheme, want_port)
-    ):
-        return False
-    got_segments = _path_segments(got.path)
-    # A dot segment could climb out of the registered path once resolved.
-    if any(segment in {".", ".."} for segment in got_segments):
-        return False
-    want_segments = _path_segments(want.path)
-    return got_segments[: len(want_segments)] == want_segments
-
-
 def _redirect(url: str, **params: str | None) -> Response:
     added = urlencode(
         [(key, value) for key, value in params.items() if value is not None]
@@ -866,22 +877,6 @@ def _redirect(url: str, **params: str | None) -> Response:
     return Response(status=302, headers={"Location": location})
 
 
-def _normalize_scope(scope: str) -> str:
-    # GitHub reports granted scopes comma-separated, whatever the separator sent.
-    return ",".join(part for part in scope.replace(",", " ").split() if part)
-
-
-def _pkce_satisfied(issued: _IssuedCode, verifier: str | None) -> bool:
-    if issued.code_challenge is None:
-        return True
-    # GitHub supports S256 only; a "plain" challenge can never be satisfied.
-    if not verifier or issued.code_challenge_method != "S256":
-        return False
-    digest = hashlib.sha256(verifier.encode()).digest()
-    expected = base64.urlsafe_b64encode(digest).rstrip(b"=")
-    return secrets.compare_digest(expected, issued.code_challenge.encode())
-
-
 def _client_credentials(
     request: Request, form: Mapping[str, str]
 ) -> tuple[str | None, str | None]:
@@ -889,31 +884,6 @@ def _client_credentials(
     if auth is not None and auth.type == "basic":
         return auth.username, auth.password
     return form.get("client_id"), form.get("client_secret")
-
-
-def _accepts_json(request: Request) -> bool:
-    # A wildcard is not enough: GitHub answers form-encoded to "*/*".
-    return any(
-        value.split(";")[0].strip().lower() == "application/json" and quality > 0
-        for value, quality in request.accept_mimetypes
-    )
-
-
-def _token_payload(payload: dict[str, str], as_json: bool) -> Response:
-    if as_json:
-        return Response(json.dumps(payload), status=200, content_type=_JSON)
-    return Response(urlencode(sorted(payload.items())), status=200, content_type=_FORM)
-
-
-def _token_error(error: str, as_json: bool) -> Response:
-    description, uri = _TOKEN_ERRORS[error]
-    return _token_payload(
-        {"error": error, "error_description": description, "error_uri": uri}, as_json
-    )
-
-
-def _json_response(payload: dict[str, Any], status: int = 200) -> Response:
-    return Response(json.dumps(payload), status=status, content_type=_JSON)
 
 
 def _bad_request(message: str) -> Response:

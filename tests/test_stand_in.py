@@ -1,0 +1,329 @@
+"""Tests for ``ProviderEmulator.stand_in_for``: apps written for github.com,
+registered every way public apps register Authlib clients, signing in
+against the emulator over loopback HTTP without a line changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
+
+import pytest
+from authlib.integrations.flask_client import OAuth
+from flask import Flask
+from flask import url_for
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+import example_app
+from flask_oauth_recover import OAuthRecover
+from flask_oauth_recover.testing import ProviderEmulator
+from flask_oauth_recover.testing import StandIn
+from tests.apps import config_keys
+from tests.apps import factory_app
+from tests.apps import literal_urls
+
+GITHUB_AUTHORIZE = "https://github.com/login/oauth/authorize"
+GITHUB_TOKEN = "https://github.com/login/oauth/access_token"
+GITHUB_API = "https://api.github.com/"
+# Credentials of "the real OAuth App", which the emulator does not accept.
+REAL_CLIENT_ID = "Iv1.feedfacecafebeef"
+REAL_SECRET = "f" * 40
+
+
+@pytest.fixture
+def provider() -> Iterator[ProviderEmulator]:
+    with ProviderEmulator() as emulator:
+        yield emulator
+
+
+def sign_in(
+    provider: ProviderEmulator, client: FlaskClient
+) -> tuple[TestResponse, list[str]]:
+    return provider.follow(client, client.get("/login"))
+
+
+def login_location(app: Flask) -> str:
+    """Where the app's login sends the browser; no request leaves the app."""
+    location: str = app.test_client().get("/login").headers["Location"]
+    return location
+
+
+def make_demo_app() -> Flask:
+    # The demo with credentials talks to github.com, through config keys.
+    return example_app.create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "GITHUB_CLIENT_ID": REAL_CLIENT_ID,
+            "GITHUB_CLIENT_SECRET": REAL_SECRET,
+        }
+    )
+
+
+APPS: dict[str, tuple[Callable[[], Flask], str]] = {
+    # name: (the app, what its page says once signed in)
+    "literal URLs, module-level OAuth(app)": (
+        lambda: literal_urls.app,
+        "Signed in as octocat",
+    ),
+    "module-level OAuth() and init_app in a factory": (
+        lambda: factory_app.create_app({"TESTING": True}),
+        '{"user":{"email":"octocat@example.com","login":"octocat"}}\n',
+    ),
+    "GITHUB_* config keys, OAuth(app) in a factory": (
+        lambda: config_keys.create_app({"TESTING": True}),
+        "user=octocat",
+    ),
+    "the demo app, given real credentials": (make_demo_app, "octocat"),
+}
+
+
+@pytest.mark.parametrize("make_app, signed_in", APPS.values(), ids=list(APPS))
+def test_unmodified_app_signs_in_against_the_emulator(
+    provider: ProviderEmulator, make_app: Callable[[], Flask], signed_in: str
+) -> None:
+    app = make_app()
+    with provider.stand_in_for(app, "github"):
+        response, visited = sign_in(provider, app.test_client())
+
+    assert response.status_code == 200
+    assert signed_in in response.text
+    assert visited[0].startswith(provider.authorize_url + "?")
+    # The emulator's credentials: it refuses any others.
+    assert provider.authorize_requests[0]["client_id"] == provider.client_id
+    assert len(provider.token_requests) == 1
+
+
+def test_absolute_api_urls_reach_the_emulator(provider: ProviderEmulator) -> None:
+    # The factory app reads get("/user"), then the primary address from
+    # get("https://api.github.com/user/emails"): the only place it is listed
+    # for a user who keeps it private.
+    provider.profile["email"] = None
+    app = factory_app.create_app({"TESTING": True})
+    with provider.stand_in_for(app):
+        response, _ = sign_in(provider, app.test_client())
+    assert response.json == {
+        "user": {"login": "octocat", "email": "octocat@example.com"}
+    }
+
+
+def test_rejected_code_restarts_and_ends_signed_in(provider: ProviderEmulator) -> None:
+    provider.reject_next_codes(1)
+    with provider.stand_in_for(literal_urls.app):
+        response, visited = sign_in(provider, literal_urls.app.test_client())
+
+    assert response.text == "Signed in as octocat"
+    authorizations = [url for url in visited if url.startswith(provider.base_url)]
+    assert len(authorizations) == 2  # the restart went to the emulator too
+    assert len(provider.token_requests) == 2
+
+
+def test_follow_names_github_when_the_app_is_not_stood_in(
+    provider: ProviderEmulator,
+) -> None:
+    client = literal_urls.app.test_client()
+    with pytest.raises(AssertionError, match="the app redirected to github.com,"):
+        sign_in(provider, client)
+    assert provider.authorize_requests == []
+
+
+def test_restored_on_context_exit(provider: ProviderEmulator) -> None:
+    app, github = literal_urls.app, literal_urls.oauth.github
+    with provider.stand_in_for(app, "github") as stand_in:
+        assert stand_in.active
+        assert github.authorize_url == provider.authorize_url
+        assert github.access_token_url == provider.token_url
+        assert github.api_base_url == provider.base_url + "/"
+        assert login_location(app).startswith(provider.authorize_url + "?")
+
+    assert not stand_in.active
+    assert github.authorize_url == GITHUB_AUTHORIZE
+    assert github.access_token_url == GITHUB_TOKEN
+    assert github.api_base_url == GITHUB_API
+    assert github.client_id is None  # the app's, from an unset environment
+    assert login_location(app).startswith(GITHUB_AUTHORIZE + "?")
+
+
+def test_restored_when_the_emulator_stops() -> None:
+    app, github = literal_urls.app, literal_urls.oauth.github
+    emulator = ProviderEmulator().start()
+    try:
+        emulator.stand_in_for(app)
+        response, _ = sign_in(emulator, app.test_client())
+        assert response.text == "Signed in as octocat"
+    finally:
+        emulator.stop()
+
+    assert github.authorize_url == GITHUB_AUTHORIZE
+    assert github.access_token_url == GITHUB_TOKEN
+    assert github.api_base_url == GITHUB_API
+    assert login_location(app).startswith(GITHUB_AUTHORIZE + "?")
+
+
+def test_restore_twice_is_harmless(provider: ProviderEmulator) -> None:
+    stand_in = provider.stand_in_for(literal_urls.app)
+    stand_in.restore()
+    stand_in.restore()
+    provider.stop()
+    assert login_location(literal_urls.app).startswith(GITHUB_AUTHORIZE + "?")
+
+
+def test_a_client_first_used_during_the_stand_in_is_restored() -> None:
+    # The demo registers before init_app: Authlib creates the client on its
+    # first use, here during the stand-in, from the rewritten registration.
+    app = make_demo_app()
+    with ProviderEmulator() as emulator, emulator.stand_in_for(app):
+        response, _ = sign_in(emulator, app.test_client())
+        assert "octocat" in response.text
+
+    location = login_location(app)
+    assert location.startswith(GITHUB_AUTHORIZE + "?")
+    assert parse_qs(urlsplit(location).query)["client_id"] == [REAL_CLIENT_ID]
+
+
+def test_only_the_given_app_is_stood_in(provider: ProviderEmulator) -> None:
+    one = config_keys.create_app({"TESTING": True})
+    other = config_keys.create_app({"TESTING": True})
+    with provider.stand_in_for(one):
+        assert login_location(one).startswith(provider.authorize_url + "?")
+        assert login_location(other).startswith(GITHUB_AUTHORIZE + "?")
+
+
+def test_registration_with_overwrite_lets_the_emulator_win(
+    provider: ProviderEmulator,
+) -> None:
+    # overwrite=True makes Authlib prefer the GITHUB_* config keys over the
+    # registered values; the client is created on first use.
+    app = Flask(__name__)
+    app.config.update(
+        TESTING=True,
+        SECRET_KEY="test",
+        GITHUB_CLIENT_ID=REAL_CLIENT_ID,
+        GITHUB_CLIENT_SECRET=REAL_SECRET,
+        GITHUB_AUTHORIZE_URL=GITHUB_AUTHORIZE,
+        GITHUB_ACCESS_TOKEN_URL=GITHUB_TOKEN,
+        GITHUB_CLIENT_KWARGS={"scope": "read:user"},
+    )
+    oauth = OAuth()
+    oauth.register(
+        "github",
+        overwrite=True,
+        authorize_url="https://ghe.example.test/login/oauth/authorize",
+        access_token_url="https://ghe.example.test/login/oauth/access_token",
+        api_base_url=GITHUB_API,
+        client_kwargs={"scope": "user"},
+    )
+    oauth.init_app(app)
+    add_login(app, oauth, lambda github, token: github.get("user", token=token))
+
+    with provider.stand_in_for(app):
+        response, visited = sign_in(provider, app.test_client())
+    assert response.text == "octocat"
+    assert "scope=read%3Auser" in visited[0]  # the config's, as Authlib merges
+
+    assert login_location(app).startswith(GITHUB_AUTHORIZE + "?")
+
+
+def add_login(
+    app: Flask, oauth: OAuth, read_user: Callable[[Any, dict[str, Any]], Any]
+) -> None:
+    """The usual login and callback, the callback reading the user with
+    ``read_user(client, token)``."""
+    recover = OAuthRecover(app, oauth=oauth)
+
+    @app.route("/login")
+    def login() -> Any:
+        return oauth.github.authorize_redirect(url_for("callback", _external=True))
+
+    @app.route("/callback")
+    @recover.callback("github")
+    def callback() -> str:
+        token = oauth.github.authorize_access_token()
+        return str(read_user(oauth.github, token).json()["login"])
+
+
+# -- server metadata ---------------------------------------------------------
+
+
+def test_discovery_client_uses_the_emulator_metadata_and_gets_its_own_back() -> None:
+    # "home" plays the real provider, found through its metadata document;
+    # the client has loaded and cached it before the stand-in begins.
+    home = ProviderEmulator(client_id=REAL_CLIENT_ID, client_secret=REAL_SECRET)
+    with home, ProviderEmulator() as stand_in:
+        app = Flask(__name__)
+        app.config.update(TESTING=True, SECRET_KEY="test")
+        oauth = OAuth(app)
+        oauth.register(
+            "github",
+            client_id=REAL_CLIENT_ID,
+            client_secret=REAL_SECRET,
+            server_metadata_url=home.server_metadata_url,
+            client_kwargs={"scope": "read:user"},
+        )
+        add_login(
+            app,
+            oauth,
+            lambda github, token: github.get(
+                github.server_metadata["userinfo_endpoint"], token=token
+            ),
+        )
+        client = app.test_client()
+        assert sign_in(home, client)[0].text == "octocat"
+
+        with stand_in.stand_in_for(app):
+            response, visited = sign_in(stand_in, client)
+            assert response.text == "octocat"
+            assert visited[0].startswith(stand_in.authorize_url + "?")
+            assert len(stand_in.token_requests) == 1
+
+        response, visited = sign_in(home, client)
+        assert response.text == "octocat"
+        assert visited[0].startswith(home.authorize_url + "?")
+        assert len(home.token_requests) == 2
+        assert len(stand_in.token_requests) == 1
+
+
+# -- errors ------------------------------------------------------------------
+
+
+def test_unknown_client_name(provider: ProviderEmulator) -> None:
+    with pytest.raises(LookupError, match=r"'gitlab'.*registered: \['github'\]"):
+        provider.stand_in_for(literal_urls.app, "gitlab")
+    assert login_location(literal_urls.app).startswith(GITHUB_AUTHORIZE + "?")
+
+
+def test_oauth1_client_is_refused(provider: ProviderEmulator) -> None:
+    app = Flask(__name__)
+    oauth = OAuth(app)
+    oauth.register(
+        "twitter",
+        client_id="key",
+        client_secret="secret",
+        request_token_url="https://api.twitter.com/oauth/request_token",
+        access_token_url="https://api.twitter.com/oauth/access_token",
+        authorize_url="https://api.twitter.com/oauth/authenticate",
+    )
+    with pytest.raises(ValueError, match="'twitter'.* is an OAuth 1 client"):
+        provider.stand_in_for(app, "twitter")
+    assert oauth.twitter.authorize_url == "https://api.twitter.com/oauth/authenticate"
+
+
+def test_app_without_authlib(provider: ProviderEmulator) -> None:
+    with pytest.raises(RuntimeError, match="has no Authlib OAuth registry"):
+        provider.stand_in_for(Flask(__name__))
+
+
+def test_emulator_must_be_running() -> None:
+    with pytest.raises(RuntimeError, match="not running"):
+        ProviderEmulator().stand_in_for(literal_urls.app)
+    assert login_location(literal_urls.app).startswith(GITHUB_AUTHORIZE + "?")
+
+
+def test_stand_in_says_where_it_points() -> None:
+    with ProviderEmulator() as emulator:
+        stand_in = emulator.stand_in_for(literal_urls.app)
+        assert isinstance(stand_in, StandIn)
+        assert repr(stand_in).endswith(f"-> {emulator.authorize_url} (active)>")
