@@ -2,13 +2,17 @@
 
 Pages are Jinja templates under ``templates/oauth_recover/`` that an app
 overrides by shipping a file of the same name. Provider-supplied text is
-untrusted: autoescaped, and ``error_uri`` linked only when it is https.
+untrusted: autoescaped, and an ``error_uri`` is a link only when it came in
+the token response, is https, and is on one of the provider's hosts. One
+that came on the browser's URL is text, whatever it says.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
+from urllib.parse import quote
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -84,6 +88,8 @@ PROVIDER_NAMES = {
     "okta": "Okta",
 }
 RETRY_PARAM = "oauth_recover"
+# The characters a URI may hold (RFC 3986); others must come percent-encoded.
+_URI = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 
 
 def provider_name(client_name: str) -> str:
@@ -93,7 +99,38 @@ def provider_name(client_name: str) -> str:
 
 def retry_url() -> str:
     """A same-origin link that starts a fresh authorization."""
-    return f"{request.script_root}{request.path}?{RETRY_PARAM}=retry"
+    return f"{_local(request.script_root + request.path)}?{RETRY_PARAM}=retry"
+
+
+def home_url() -> str:
+    """A same-origin link to the app's root."""
+    return _local(f"{request.script_root}/")
+
+
+def linkable_error_uri(outcome: Outcome) -> str | None:
+    """The provider's ``error_uri``, when the page may make it a link.
+
+    Only a token response's ``error_uri`` qualifies (the browser's URL is
+    anyone's to write), and only a well-formed https URL, without user
+    info, whose host is one of :attr:`Outcome.link_hosts`. Anything else is
+    shown as text.
+
+    :param outcome: what happened.
+    """
+    failure = outcome.failure
+    if failure is None or failure.source != "token" or not failure.uri:
+        return None
+    uri = failure.uri
+    if not _URI.fullmatch(uri):
+        return None
+    try:
+        parts = urlsplit(uri)
+        host, _port = parts.hostname, parts.port  # .port raises on "host:abc"
+    except ValueError:
+        return None
+    if parts.scheme.lower() != "https" or parts.username is not None or not host:
+        return None
+    return uri if host in {name.lower() for name in outcome.link_hosts} else None
 
 
 def wants_json() -> bool:
@@ -110,7 +147,7 @@ def render_outcome(outcome: Outcome, *, show_details: bool) -> Response:
     """
     locale = select_locale()
     _ = Translator(locale)
-    provider = provider_name(outcome.client_name)
+    provider = outcome.provider or provider_name(outcome.client_name)
     description = _(DESCRIPTIONS[outcome.kind], provider=provider)
     findings = [
         {
@@ -151,7 +188,7 @@ def render_outcome(outcome: Outcome, *, show_details: bool) -> Response:
             show_details=show_details,
             provider_error=_provider_error(outcome) if show_details else None,
             retry_url=retry_url(),
-            home_url=f"{request.script_root}/",
+            home_url=home_url(),
             csp_nonce=nonce,
         )
         response = current_app.response_class(html, mimetype="text/html")
@@ -167,13 +204,18 @@ def _provider_error(outcome: Outcome) -> dict[str, str | None] | None:
     # Lost state and transport failures carry no words from the provider.
     if failure is None or failure.source in ("state", "transport"):
         return None
-    uri = failure.uri
     return {
         "error": failure.error,
         "description": failure.description,
-        "uri": uri if uri and urlsplit(uri).scheme == "https" else None,
-        "uri_text": uri,
+        "uri": linkable_error_uri(outcome),
+        "uri_text": failure.uri,
     }
+
+
+def _local(path: str) -> str:
+    # Quoted, and with one leading slash: "//host" or "/\\host" in an href
+    # would leave the site, and a "?" from a decoded path would end it.
+    return "/" + quote(path.lstrip("/"), safe="/:@!$&'()*+,;=-._~")
 
 
 def _secure_headers(response: Response, nonce: str, locale: str) -> None:

@@ -156,6 +156,32 @@ def test_swapped_credentials_keep_the_secret_out_of_the_output(
     assert provider.client_secret not in result.output
 
 
+GOOGLE_ID = "123456789012-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com"
+GOOGLE_SECRET = "GOCSPX-" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4"
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_pair_registered_the_wrong_way_round_keeps_the_secret_out(
+    make_app: AppFactory, as_json: bool
+) -> None:
+    app = make_app(
+        client_overrides={"client_id": GOOGLE_SECRET, "client_secret": GOOGLE_ID}
+    )
+
+    result = check(app, *(["--json"] if as_json else []))
+
+    hidden = (
+        f"(hidden: shaped like a secret; {len(GOOGLE_SECRET)} characters, "
+        f"SHA-256 {fingerprint(GOOGLE_SECRET)})"
+    )
+    assert GOOGLE_SECRET not in result.output
+    if as_json:
+        [client] = report(result)["clients"]
+        assert client["client_id"] == hidden
+    else:
+        assert f"  client_id       {hidden}\n" in result.output
+
+
 @pytest.mark.parametrize(
     ("overrides", "finding_id"),
     [

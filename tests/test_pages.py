@@ -7,16 +7,25 @@ import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from werkzeug.test import TestResponse
 
+from flask_oauth_recover import Failure
+from flask_oauth_recover import FailureKind
 from flask_oauth_recover import OAuthRecover
 from flask_oauth_recover import Outcome
+from flask_oauth_recover import OutcomeKind
 from flask_oauth_recover.diagnose import fingerprint
+from flask_oauth_recover.pages import render_outcome
 from flask_oauth_recover.testing import ProviderEmulator
 
 WRONG_SECRET = "fedcba9876543210fedcba9876543210fedcba98"
@@ -33,6 +42,27 @@ def sign_in(
 
 def hrefs(html: str) -> list[str]:
     return re.findall(r'href="([^"]*)"', html)
+
+
+def forged_callback(client: FlaskClient, **query: str) -> TestResponse:
+    """Start a login, then answer its callback with ``query`` instead of the
+    provider's answer: what a stranger's link does to a user mid-login."""
+    authorize = client.get("/login")
+    [state] = parse_qs(urlsplit(authorize.location).query)["state"]
+    return client.get("/callback?" + urlencode({**query, "state": state}))
+
+
+def fail_token_request(provider: ProviderEmulator, **body: str) -> None:
+    """Make the next token response a JSON error body, as GitHub's is."""
+    provider.fail_next_token_requests(200, json.dumps(body), "application/json")
+
+
+RETRY = "/callback?oauth_recover=retry"
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 @pytest.mark.parametrize(
@@ -78,16 +108,6 @@ def test_each_failure_gets_its_page(
     assert "Traceback" not in response.text
 
 
-def test_cancelled_page_offers_a_way_back(
-    client: FlaskClient, provider: ProviderEmulator
-) -> None:
-    provider.deny_next_authorizations("access_denied")
-
-    response = sign_in(provider, client)
-
-    assert hrefs(response.text) == ["/callback?oauth_recover=retry", "/"]
-
-
 def test_unavailable_page_says_when_to_retry(
     client: FlaskClient, provider: ProviderEmulator
 ) -> None:
@@ -99,15 +119,97 @@ def test_unavailable_page_says_when_to_retry(
     assert response.headers["Retry-After"] == "30"
 
 
-def test_pages_are_not_cached_framed_or_referred(
+def test_unavailable_page_asks_for_a_minute_when_the_provider_did_not_say(
+    client: FlaskClient, provider: ProviderEmulator
+) -> None:
+    provider.fail_next_token_requests(502, "<html>Bad gateway</html>")
+
+    response = sign_in(provider, client, Accept="application/json")
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "60"
+
+
+@pytest.mark.parametrize("kind", ["config", "cancelled", "gave_up", "invalid_callback"])
+def test_other_pages_set_no_retry_after(
+    make_app: Callable[..., Flask], provider: ProviderEmulator, kind: str
+) -> None:
+    response = trigger(kind, make_app, provider)
+
+    assert "Retry-After" not in response.headers
+
+
+def trigger(
+    kind: str, make_app: Callable[..., Flask], provider: ProviderEmulator, **kw: Any
+) -> TestResponse:
+    """A login that ends on the page for ``kind``; ``kw`` are app config,
+    except ``headers`` (sent with the callback)."""
+    headers = kw.pop("headers", {})
+    app = make_app(
+        OAUTH_RECOVER_MAX_RESTARTS=0,
+        client_overrides={"client_secret": WRONG_SECRET} if kind == "config" else {},
+        **kw,
+    )
+    client = app.test_client()
+    if kind == "invalid_callback":
+        return client.get("/callback?code=a&code=b", headers=headers)
+    if kind == "cancelled":
+        provider.deny_next_authorizations("access_denied")
+    elif kind == "unavailable":
+        provider.fail_next_token_requests(502, "<html>Bad gateway</html>")
+    elif kind == "gave_up":
+        provider.reject_next_codes()
+    return sign_in(provider, client, **headers)
+
+
+PAGES = {
+    "config": 500,
+    "cancelled": 403,
+    "gave_up": 500,
+    "unavailable": 503,
+    "invalid_callback": 400,
+}
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+@pytest.mark.parametrize("kind", PAGES)
+def test_every_page_is_not_cached_sniffed_or_referred(
+    make_app: Callable[..., Flask],
+    provider: ProviderEmulator,
+    kind: str,
+    accept: str,
+) -> None:
+    response = trigger(kind, make_app, provider, headers={"Accept": accept})
+
+    assert response.status_code == PAGES[kind]
+    assert response.mimetype == accept
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, name
+
+
+@pytest.mark.parametrize("show_details", [False, True])
+@pytest.mark.parametrize("kind", PAGES)
+def test_every_page_offers_a_new_attempt_and_the_way_home(
+    make_app: Callable[..., Flask],
+    provider: ProviderEmulator,
+    kind: str,
+    show_details: bool,
+) -> None:
+    response = trigger(
+        kind, make_app, provider, OAUTH_RECOVER_SHOW_DETAILS=show_details
+    )
+
+    assert response.status_code == PAGES[kind]
+    assert hrefs(response.text) == [RETRY, "/"]
+
+
+def test_pages_are_not_framed_and_styles_need_the_nonce(
     client: FlaskClient, provider: ProviderEmulator
 ) -> None:
     provider.deny_next_authorizations("access_denied")
 
     response = sign_in(provider, client)
 
-    assert response.headers["Cache-Control"] == "no-store"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
     csp = response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp
     assert "default-src 'none'" in csp
@@ -116,34 +218,144 @@ def test_pages_are_not_cached_framed_or_referred(
 
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+ESCAPED_XSS = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
+URI_XSS = 'https://127.0.0.1/"><script>alert(1)</script>'
 
 
-def test_provider_text_is_shown_as_text(
+@pytest.mark.parametrize("show_details", [False, True])
+def test_a_forged_error_link_runs_no_script_and_links_nowhere(
+    make_app: Callable[..., Flask], show_details: bool
+) -> None:
+    client = make_app(OAUTH_RECOVER_SHOW_DETAILS=show_details).test_client()
+
+    response = forged_callback(
+        client,
+        error="access_denied",
+        error_description=XSS,
+        error_uri="javascript:alert(1)",
+    )
+
+    assert response.status_code == 403
+    assert "<script>alert" not in response.text
+    assert "<img" not in response.text
+    assert hrefs(response.text) == [RETRY, "/"]
+    assert (ESCAPED_XSS in response.text) is show_details
+    assert ("<code>javascript:alert(1)</code>" in response.text) is show_details
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "https://docs.github.com/apps/troubleshooting#application-suspended",
+        "https://127.0.0.1/docs",
+        "https://evil.example/",
+        "https://[x",
+        URI_XSS,
+    ],
+)
+def test_an_error_uri_on_the_browsers_url_is_never_a_link(
+    make_app: Callable[..., Flask], provider: ProviderEmulator, uri: str
+) -> None:
+    client = make_app(OAUTH_RECOVER_SHOW_DETAILS=True).test_client()
+    provider.deny_next_authorizations("application_suspended", uri=uri)
+
+    response = sign_in(provider, client)
+
+    assert response.status_code == 500
+    assert hrefs(response.text) == [RETRY, "/"]
+    assert f"<code>{escape(uri)}</code>" in response.text
+
+
+def test_an_error_uri_from_the_token_response_on_the_providers_host_is_a_link(
     make_app: Callable[..., Flask], provider: ProviderEmulator
 ) -> None:
     client = make_app(OAUTH_RECOVER_SHOW_DETAILS=True).test_client()
-    provider.deny_next_authorizations(
-        "application_suspended", description=XSS, uri="javascript:alert(1)"
+    uri = "https://127.0.0.1/docs/errors#incorrect-client-credentials"
+    fail_token_request(provider, error="incorrect_client_credentials", error_uri=uri)
+
+    response = sign_in(provider, client)
+
+    assert hrefs(response.text) == [RETRY, "/", uri]
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "https://evil.example/",
+        "http://127.0.0.1/docs",
+        "javascript:alert(1)",
+        "https://127.0.0.1.evil.example/docs",
+        "https://127.0.0.1@evil.example/docs",
+        "https://user@127.0.0.1/docs",
+        "https://[x",
+        "https://127.0.0.1:abc/docs",
+        URI_XSS,
+    ],
+)
+def test_an_error_uri_from_the_token_response_elsewhere_is_text(
+    make_app: Callable[..., Flask], provider: ProviderEmulator, uri: str
+) -> None:
+    client = make_app(OAUTH_RECOVER_SHOW_DETAILS=True).test_client()
+    fail_token_request(provider, error="incorrect_client_credentials", error_uri=uri)
+
+    response = sign_in(provider, client)
+
+    assert response.status_code == 500
+    assert "<h1>Sign-in is not set up correctly</h1>" in response.text
+    assert hrefs(response.text) == [RETRY, "/"]
+    assert f"<code>{escape(uri)}</code>" in response.text
+
+
+def test_a_token_responses_description_is_escaped(
+    make_app: Callable[..., Flask], provider: ProviderEmulator
+) -> None:
+    client = make_app(OAUTH_RECOVER_SHOW_DETAILS=True).test_client()
+    fail_token_request(
+        provider, error="incorrect_client_credentials", error_description=XSS
     )
 
     response = sign_in(provider, client)
 
     assert "<script>alert" not in response.text
-    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in response.text
-    assert 'href="javascript' not in response.text
-    assert "javascript:alert(1)" in response.text
+    assert f"<blockquote>{ESCAPED_XSS}" in response.text
 
 
-def test_https_error_uri_is_linked(
+PROVIDER_SAID = "What the provider said"
+
+
+def test_provider_words_are_shown_for_a_token_error(
     make_app: Callable[..., Flask], provider: ProviderEmulator
 ) -> None:
     client = make_app(OAUTH_RECOVER_SHOW_DETAILS=True).test_client()
-    uri = "https://docs.github.com/apps/troubleshooting#application-suspended"
-    provider.deny_next_authorizations("application_suspended", uri=uri)
+    fail_token_request(
+        provider, error="incorrect_client_credentials", error_description="Bad."
+    )
 
     response = sign_in(provider, client)
 
-    assert f'href="{uri}"' in response.text
+    assert PROVIDER_SAID in response.text
+    assert "<blockquote>Bad.</blockquote>" in response.text
+
+
+@pytest.mark.parametrize(("cause", "status"), [("transport", 503), ("state", 500)])
+def test_no_provider_words_when_the_provider_said_nothing(
+    make_app: Callable[..., Flask], provider: ProviderEmulator, cause: str, status: int
+) -> None:
+    app = make_app(OAUTH_RECOVER_SHOW_DETAILS=True, OAUTH_RECOVER_MAX_RESTARTS=0)
+    client = app.test_client()
+    if cause == "transport":
+        # Our own words about the body, not the provider's.
+        provider.fail_next_token_requests(200, "<b>not json</b>")
+        response = sign_in(provider, client)
+    else:
+        authorize = client.get("/login")
+        answer = requests.get(authorize.location, allow_redirects=False, timeout=10)
+        client.delete_cookie("session")
+        response = client.get(answer.headers["Location"])
+
+    assert response.status_code == status
+    assert '<section class="details"' in response.text
+    assert PROVIDER_SAID not in response.text
 
 
 def test_end_user_page_links_only_to_this_site(
@@ -154,7 +366,7 @@ def test_end_user_page_links_only_to_this_site(
     response = sign_in(provider, client)
 
     assert response.status_code == 500
-    assert hrefs(response.text) == ["/"]
+    assert hrefs(response.text) == [RETRY, "/"]
     assert provider.client_id not in response.text
     assert '<section class="details"' not in response.text
 
@@ -172,10 +384,10 @@ def test_details_off_sends_the_facts_to_the_log(
     [record] = caplog.records
     assert record.levelno == logging.ERROR
     message = record.getMessage()
-    assert "incorrect_client_credentials" in message
-    assert f"client_id={provider.client_id}" in message
-    assert "redirect_uri sent=http://localhost/callback" in message
-    assert f"client_secret SHA-256={fingerprint(WRONG_SECRET)}" in message
+    assert '("incorrect_client_credentials")' in message
+    assert f'client_id="{provider.client_id}"' in message
+    assert 'redirect_uri sent="http://localhost/callback"' in message
+    assert f'client_secret SHA-256="{fingerprint(WRONG_SECRET)}"' in message
     assert "Fix: check the client_id and client_secret" in message
     reference = re.search(r"\[ref ([0-9a-f]{8})\]", message)
     assert reference is not None and reference.group(1) in response.text
@@ -246,12 +458,35 @@ def test_api_clients_get_json_with_the_same_status(
     response = sign_in(provider, client, Accept="application/json")
 
     assert response.status_code == 500
+    body = response.json
+    assert body is not None
+    assert set(body) == {"error", "description", "action", "reference"}
+    assert body["error"] == "incorrect_client_credentials"
+    assert body["action"] == "fix_configuration"
+    assert "refused this site's sign-in request" in body["description"]
+    assert re.fullmatch(r"[0-9a-f]{8}", body["reference"])
+
+
+@pytest.mark.parametrize(
+    ("kind", "error", "action"),
+    [
+        ("cancelled", "access_denied", "sign_in_again"),
+        ("gave_up", "restarts_exhausted", "try_again"),
+        ("unavailable", "provider_bad_response", "try_again_later"),
+        ("invalid_callback", "invalid_callback", "start_over"),
+    ],
+)
+def test_json_names_the_error_and_what_to_do(
+    make_app: Callable[..., Flask],
+    provider: ProviderEmulator,
+    kind: str,
+    error: str,
+    action: str,
+) -> None:
+    response = trigger(kind, make_app, provider, headers={"Accept": "application/json"})
+
     assert response.json is not None
-    assert response.json["error"] == "incorrect_client_credentials"
-    assert response.json["action"] == "fix_configuration"
-    assert "refused this site's sign-in request" in response.json["description"]
-    assert "diagnosis" not in response.json
-    assert response.headers["Cache-Control"] == "no-store"
+    assert (response.json["error"], response.json["action"]) == (error, action)
 
 
 def test_json_details_when_enabled(
@@ -264,9 +499,18 @@ def test_json_details_when_enabled(
 
     response = sign_in(provider, app.test_client(), Accept="application/json")
 
-    assert response.json is not None
-    assert isinstance(response.json["diagnosis"], list)
-    assert response.json["details"]["client_id"] == provider.client_id
+    body = response.json
+    assert body is not None
+    assert set(body) == {
+        "error",
+        "description",
+        "action",
+        "reference",
+        "diagnosis",
+        "details",
+    }
+    assert isinstance(body["diagnosis"], list)
+    assert body["details"]["client_id"] == provider.client_id
 
 
 def test_app_template_overrides_ours(
@@ -306,3 +550,22 @@ def test_error_page_handler_replaces_our_page(
     assert (cancelled.status_code, cancelled.text) == (401, "come back soon")
     assert unavailable.status_code == 503
     assert [outcome.error for outcome in seen] == ["access_denied", "server_error"]
+
+
+def test_pages_name_the_provider_by_its_display_name(app: Flask) -> None:
+    failure = Failure(FailureKind.UNAVAILABLE, "server_error", source="authorize")
+    outcome = Outcome(
+        OutcomeKind.UNAVAILABLE,
+        "github",
+        failure,
+        attempt=0,
+        reference="0123abcd",
+        provider="GitHub Enterprise",
+    )
+
+    with app.test_request_context("/callback"):
+        response = render_outcome(outcome, show_details=False)
+
+    page = response.get_data(as_text=True)
+    assert "<h1>GitHub Enterprise is not responding</h1>" in page
+    assert "We could not reach GitHub Enterprise" in page

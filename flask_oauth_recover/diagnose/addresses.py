@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,6 +14,9 @@ LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 GITHUB_TOKEN_PATH = "/login/oauth/access_token"
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# A Host header: a name or an IPv6 literal in brackets, and an optional port.
+_HOST = re.compile(r"(?:[^\[\]:/?#@\s]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 #: Forwarded headers and the ProxyFix argument that trusts each.
 FORWARDED = {
@@ -83,12 +87,19 @@ class RequestView:
     unapplied: dict[str, str]
     #: ProxyFix argument -> how many proxies appended to that header.
     hops: dict[str, int]
+    #: The Host header read as host[:port]. When it did not (a port out of
+    #: range or not a number, an unclosed IPv6 bracket, characters Werkzeug
+    #: refuses), ``seen`` keeps only what could be read, and no rule may
+    #: compare hosts on it.
+    host_known: bool = True
 
 
 def request_view() -> RequestView:
-    """The callback request as the app saw it and as the browser did."""
-    seen = Address.parse(request.base_url)
-    assert seen is not None  # werkzeug always builds an absolute base_url
+    """The callback request as the app saw it and as the browser did.
+
+    Never raises, whatever the Host and forwarded headers hold.
+    """
+    seen, host_known = _seen_address()
     values = {
         name: [part.strip() for part in request.headers.get(name, "").split(",")]
         for name in FORWARDED
@@ -104,7 +115,7 @@ def request_view() -> RequestView:
     if forwarded_host is not None and forwarded_host.host != seen.host:
         unapplied["X-Forwarded-Host"] = first["X-Forwarded-Host"]
     port = first.get("X-Forwarded-Port", "")
-    if port.isdigit() and int(port) != seen.port:
+    if _is_port(port) and int(port) != seen.port:
         unapplied["X-Forwarded-Port"] = port
     prefix = first.get("X-Forwarded-Prefix", "").rstrip("/")
     if prefix.startswith("/") and prefix != request.script_root:
@@ -120,7 +131,29 @@ def request_view() -> RequestView:
         public_port = int(unapplied["X-Forwarded-Port"])
     path = unapplied.get("X-Forwarded-Prefix", request.script_root) + request.path
     hops = {FORWARDED[name]: len(values[name]) for name in FORWARDED if name in first}
-    return RequestView(seen, Address(scheme, host, public_port, path), unapplied, hops)
+    public = Address(scheme, host, public_port, path)
+    return RequestView(seen, public, unapplied, hops, host_known)
+
+
+def _seen_address() -> tuple[Address, bool]:
+    # Not request.base_url: Werkzeug raises ValueError building it for a
+    # port out of range, and builds "http:///path" for a Host it refuses.
+    scheme = request.scheme.lower()
+    path = request.script_root + request.path
+    host = request.host
+    parsed = Address.parse(f"{scheme}://{host}") if _HOST.fullmatch(host) else None
+    if parsed is not None:
+        return Address(parsed.scheme, parsed.host, parsed.port, path), True
+    try:
+        name = urlsplit(f"//{host}").hostname or ""
+    except ValueError:
+        name = ""
+    return Address(scheme, name, None, path), False
+
+
+def _is_port(value: str) -> bool:
+    # str.isdigit accepts digits int() refuses, such as "²".
+    return value.isascii() and value.isdigit() and 0 < int(value) < 65536
 
 
 def publicize(sent: Address, view: RequestView) -> Address:
@@ -149,14 +182,25 @@ def is_under(path: str, prefix: str) -> bool:
 
 def github_shaped(client: Any) -> bool:
     """Does the client talk to GitHub, or to something shaped like it?"""
-    url = client.access_token_url or client.server_metadata.get("token_endpoint")
-    if not isinstance(url, str):
+    url = _token_url(client)
+    if url is None:
         return False
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
     return parts.hostname == "github.com" or parts.path.endswith(GITHUB_TOKEN_PATH)
 
 
 def on_github_com(client: Any) -> bool:
     """Does the client talk to github.com itself?"""
+    url = _token_url(client)
+    try:
+        return url is not None and urlsplit(url).hostname == "github.com"
+    except ValueError:
+        return False
+
+
+def _token_url(client: Any) -> str | None:
     url = client.access_token_url or client.server_metadata.get("token_endpoint")
-    return isinstance(url, str) and urlsplit(url).hostname == "github.com"
+    return url if isinstance(url, str) else None

@@ -10,12 +10,11 @@ from flask import request
 from ..classify import FailureKind
 from .addresses import FORWARDED
 from .addresses import request_view
-from .credentials import SECRET_SHAPE
-from .credentials import TOKEN_PREFIXES
 from .credentials import credential_source
 from .credentials import strip_padding
 from .evidence import Evidence
 from .session import session_cookie_size
+from .shapes import shown_in_full
 
 
 def secret_facts(secret: object) -> list[tuple[str, str]]:
@@ -41,22 +40,24 @@ def fingerprint(secret: str) -> str:
 
 
 def public_client_id(client_id: object, client_secret: object = None) -> str:
-    """The client_id as it may be shown: hidden behind its length and
-    fingerprint when it has the shape of a secret or a token, since a
-    developer who mixed them up would otherwise see the secret printed."""
+    """The client_id as it may be shown on a page, in JSON, in a log line or
+    by ``flask oauth-recover check``: in full only when it has the shape of
+    a client ID. A value shaped like any provider's secret or token, or
+    equal to the client_secret, is shown as its length and fingerprint,
+    since a developer who mixed the two up would otherwise see the secret.
+
+    :param client_id: the client_id the app holds.
+    :param client_secret: the client_secret it holds, to compare with.
+    """
     if not isinstance(client_id, str) or not client_id:
         return "(empty)"
-    stripped = strip_padding(client_id)
-    if (
-        SECRET_SHAPE.fullmatch(stripped)
-        or stripped.startswith(TOKEN_PREFIXES)
-        or (isinstance(client_secret, str) and stripped == strip_padding(client_secret))
-    ):
-        return (
-            f"(hidden: shaped like a secret; {len(client_id)} characters, "
-            f"SHA-256 {fingerprint(client_id)})"
-        )
-    return client_id
+    secret = strip_padding(client_secret) if isinstance(client_secret, str) else None
+    if shown_in_full(strip_padding(client_id), secret):
+        return client_id
+    return (
+        f"(hidden: shaped like a secret; {len(client_id)} characters, "
+        f"SHA-256 {fingerprint(client_id)})"
+    )
 
 
 def relevant_facts(evidence: Evidence) -> list[tuple[str, str]]:
@@ -76,7 +77,10 @@ def relevant_facts(evidence: Evidence) -> list[tuple[str, str]]:
         for key in ("SERVER_NAME", "PREFERRED_URL_SCHEME", "APPLICATION_ROOT"):
             facts.append((key, repr(config.get(key))))
         view = request_view()
-        if view.public.url != view.seen.url:
+        if not view.host_known:
+            host = request.headers.get("Host", "")
+            facts.append(("Host header (not host[:port])", host))
+        elif view.public.url != view.seen.url:
             facts.append(("callback URL as the browser saw it", view.public.url))
     if evidence.gave_up or (
         evidence.failure is not None and evidence.failure.source == "state"

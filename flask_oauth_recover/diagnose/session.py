@@ -141,9 +141,9 @@ def _secure_over_http(evidence: Evidence) -> Iterator[Finding]:
 def _cookie_domain(evidence: Evidence) -> Iterator[Finding]:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     domain = current_app.session_interface.get_cookie_domain(app)
-    host = request_view().public.host
-    if domain and not domain_covers(domain, host):
-        yield cookie_domain_finding(domain, host)
+    view = request_view()
+    if domain and view.host_known and not domain_covers(domain, view.public.host):
+        yield cookie_domain_finding(domain, view.public.host)
 
 
 def _cookie_too_large(evidence: Evidence) -> Iterator[Finding]:
