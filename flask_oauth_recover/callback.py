@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -24,31 +25,44 @@ from . import signals
 from .callback_params import CallbackParams
 from .callback_params import InvalidCallback
 from .callback_params import read_callback_params
+from .classify import LOST_STATE
+from .classify import MISSING_CODE
 from .classify import Failure
 from .classify import FailureKind
 from .classify import classify
+from .clients import link_hosts
+from .clients import provider_hosts
 from .diagnose import Evidence
 from .diagnose import LoginSnapshot
 from .diagnose import diagnose
 from .diagnose import public_client_id
 from .diagnose import relevant_facts
 from .diagnose import secret_facts
+from .diagnose import session_cookie_present
 from .diagnose import snapshot_login
 from .diagnose import state_entry
 from .duplicate import claim_callback
+from .duplicate import record_restart
 from .duplicate import wait_for_first_callback
+from .log_line import log_line
 from .outcome import Outcome
 from .outcome import OutcomeKind
 from .pages import RETRY_PARAM
 from .pages import render_outcome
 from .restart import Recipe
-from .restart import read_attempt
-from .restart import recipe_from_callback_url
+from .restart import no_store
+from .restart import recipe_from_request
+from .restart import recipe_from_signed_state
 from .restart import recipe_from_state_data
 from .restart import remember_recipe
 from .restart import remembered_recipe
 from .restart import restart_authorization
-from .token_response import install
+from .state import CODE_MISSING
+from .state import CODE_REFUSED
+from .state import COOKIE_MISSING
+from .state import STATE_LOST
+from .state import SignedState
+from .state import read_state
 from .token_response import sent_token_request
 from .token_response import token_was_requested
 
@@ -80,68 +94,82 @@ _LOG_LEVELS = {
     OutcomeKind.UNAVAILABLE: logging.WARNING,
     OutcomeKind.INVALID_CALLBACK: logging.WARNING,
 }
-_LOG_FIXES = {
-    FailureKind.TRANSIENT: "none needed, a new authorization was started",
-    FailureKind.CREDENTIALS: "check the client_id and client_secret the app "
-    "sends against the OAuth app's settings",
-    FailureKind.REDIRECT_URI: "register the redirect_uri shown as the OAuth "
-    "app's callback URL, or send the registered one",
-    FailureKind.CONFIG: "check the OAuth app's settings at the provider",
-    FailureKind.CANCELLED: "none, the user declined",
-    FailureKind.UNAVAILABLE: "none on our side; the user was asked to retry",
-}
 
 
 class CallbackRun:
     """One request to a wrapped callback view.
 
     :param recover: the extension.
-    :param client_ref: the client name or object given to the decorator.
+    :param client_name: the name of the client this request serves.
+    :param client: the Authlib OAuth 2 client.
     """
 
-    def __init__(self, recover: OAuthRecover, client_ref: Any) -> None:
+    def __init__(self, recover: OAuthRecover, client_name: str, client: Any) -> None:
         self.recover = recover
-        self.client_name, self.client = recover.resolve_client(client_ref)
-        install(self.client, current_app.config["OAUTH_RECOVER_TIMEOUT"])
-        self.values = request.args if request.method == "GET" else request.form
+        self.client_name = client_name
+        self.client = client
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        self.environ: dict[str, Any] = req.environ
+        self.values = req.args if req.method == "GET" else req.form
+        # The session object itself: Authlib reads it several times.
+        self.session = session._get_current_object()  # type: ignore[attr-defined]
         self.state_entry: object = None
+        self.signed: SignedState | None = None
         self.login: LoginSnapshot | None = None
 
     def __call__(
         self, view: Callable[..., Any], args: Any, kwargs: Any
     ) -> ResponseReturnValue:
-        if _is_prefetch():
-            return Response(status=204, headers={"Cache-Control": "no-store"})
-        if self.values.get(RETRY_PARAM) == "retry":
-            recipe = remembered_recipe(self.client_name) or recipe_from_callback_url()
-            return restart_authorization(self.client, recipe, attempt=0)
+        if _is_prefetch(self.environ):
+            return no_store(Response(status=204))
+        if RETRY_PARAM in self.values and self.values[RETRY_PARAM] == "retry":
+            recipe = remembered_recipe(self.client_name) or recipe_from_request()
+            if recipe is None:
+                return self._invalid("the Host header is not a valid host")
+            return restart_authorization(self.client, recipe, history="")
         try:
             params = read_callback_params(self.values)
         except InvalidCallback as exc:
             return self._invalid(exc.reason)
 
-        attempt = read_attempt(params.state)
-        if not claim_callback(self.client, params.state):
-            # A duplicate of a callback in flight (double click): let the
-            # first one finish, then follow it instead of spending the code.
-            wait_for_first_callback(self.client, str(params.state))
         state_data = self._state_data(params.state)
-        # Authlib deletes the entry as the view runs; keep it for diagnosis.
-        self.state_entry = state_entry(self.client, params.state)
         if state_data is None:
             replay = _replayed_destination(params.state)
             if replay is not None:
-                return redirect(replay)
+                return no_store(redirect(replay))
+            self.signed = self._read_signed(params.state)
+        if (state_data is not None or self.signed is not None) and not claim_callback(
+            self.client, params.state
+        ):
+            # A duplicate of a callback in flight (double click): let the
+            # first one finish, then follow it instead of spending the code.
+            restarted_to = wait_for_first_callback(self.client, str(params.state))
+            if restarted_to is not None:
+                return no_store(redirect(restarted_to))
+            state_data = self._state_data(params.state)
+            replay = _replayed_destination(params.state)
+            if state_data is None and replay is not None:
+                return no_store(redirect(replay))
+        # Authlib deletes the entry as the view runs; keep it for diagnosis.
+        self.state_entry = state_entry(self.client, params.state, self.session)
         try:
-            rv = current_app.ensure_sync(view)(*args, **kwargs)
+            rv = view(*args, **kwargs)
         except Exception as exc:
             failure = classify(
                 exc,
-                from_authorize=params.error is not None,
-                provider_hosts=self.recover.provider_hosts(self.client),
+                authorize_error=params.error,
+                provider_hosts=provider_hosts(self.client),
             )
             if failure is None:
                 raise
+            if state_data is None and self.signed is None:
+                # Authlib refused a state this app never issued (or issued
+                # long ago) before spending anything: a crafted link.
+                return self._invalid(
+                    "the state is not one this site issued lately"
+                    if params.state
+                    else "the response carries no state"
+                )
             if failure.source == "authorize":
                 # Authlib keeps only the code and description of ?error=.
                 failure = dataclasses.replace(
@@ -149,15 +177,11 @@ class CallbackRun:
                     description=params.error_description,
                     uri=params.error_uri,
                 )
-            # Authlib deleted the state data as it read it; ``state_data`` is
-            # the copy taken before. Built only here: success needs no recipe.
-            recipe = (
-                recipe_from_state_data(state_data)
-                if state_data is not None
-                else recipe_from_callback_url()
-            )
-            self.login = snapshot_login(params.state, self.state_entry, state_data)
-            return self._failed(failure, params, recipe, attempt)
+            return self._failed(exc, failure, params, state_data)
+        if not params.state or not token_was_requested():
+            # No code was spent: nothing to remember, and Flask makes the
+            # response itself, as without the extension.
+            return rv  # type: ignore[no-any-return]
         response = current_app.make_response(rv)
         _remember_success(params.state, response)
         return response
@@ -165,20 +189,41 @@ class CallbackRun:
     def _state_data(self, state: str | None) -> dict[str, Any] | None:
         if not state:
             return None
-        data = self.client.framework.get_state_data(session, state)
+        data = self.client.framework.get_state_data(self.session, state)
         return dict(data) if isinstance(data, dict) else None
 
+    @staticmethod
+    def _read_signed(state: str | None) -> SignedState | None:
+        max_age = float(current_app.config["OAUTH_RECOVER_STATE_MAX_AGE"])
+        return read_state(state, max_age)
+
     def _failed(
-        self, failure: Failure, params: CallbackParams, recipe: Recipe, attempt: int
+        self,
+        exc: Exception,
+        failure: Failure,
+        params: CallbackParams,
+        state_data: dict[str, Any] | None,
     ) -> Response:
         if params.state:
             self.client.framework.clear_state_data(session, params.state)
+        if state_data is not None:
+            # The session proves the state is this browser's: its age is
+            # irrelevant, only its history counts.
+            self.signed = read_state(params.state, math.inf)
+            recipe = recipe_from_state_data(state_data)
+        else:
+            recipe = recipe_from_signed_state(self.signed)
+        self.login = snapshot_login(params.state, self.state_entry, state_data)
         remember_recipe(self.client_name, recipe)
+        history = self.signed.history if self.signed else ""
         if failure.kind is FailureKind.TRANSIENT:
-            if attempt < current_app.config["OAUTH_RECOVER_MAX_RESTARTS"]:
-                outcome = self._outcome(OutcomeKind.RESTARTED, failure, attempt, recipe)
+            history += _history_letter(failure)
+            if len(history) <= current_app.config["OAUTH_RECOVER_MAX_RESTARTS"]:
+                outcome = self._outcome(OutcomeKind.RESTARTED, failure, history, recipe)
                 self._announce(outcome)
-                return restart_authorization(self.client, recipe, attempt + 1)
+                response = restart_authorization(self.client, recipe, history)
+                record_restart(response.location or "")
+                return response
             kind = OutcomeKind.GAVE_UP
         elif failure.kind is FailureKind.CANCELLED:
             kind = OutcomeKind.CANCELLED
@@ -186,7 +231,7 @@ class CallbackRun:
             kind = OutcomeKind.UNAVAILABLE
         else:
             kind = OutcomeKind.CONFIG_ERROR
-        return self._respond(self._outcome(kind, failure, attempt, recipe))
+        return self._respond(self._outcome(kind, failure, history, recipe), exc)
 
     def _invalid(self, reason: str) -> Response:
         outcome = Outcome(
@@ -198,21 +243,23 @@ class CallbackRun:
             reason=reason,
             facts=[("problem", reason)],
         )
-        return self._respond(outcome)
+        return self._respond(outcome, None)
 
     def _outcome(
-        self, kind: OutcomeKind, failure: Failure, attempt: int, recipe: Recipe
+        self, kind: OutcomeKind, failure: Failure, history: str, recipe: Recipe
     ) -> Outcome:
         sent = sent_token_request()
-        redirect_uri = sent.get("redirect_uri") or recipe.redirect_uri
         evidence = Evidence(
             client=self.client,
             client_name=self.client_name,
             failure=failure,
-            redirect_uri_sent=redirect_uri,
+            redirect_uri_sent=sent.get("redirect_uri") or recipe.redirect_uri,
             gave_up=kind is OutcomeKind.GAVE_UP,
             login=self.login,
+            history=history,
+            state_origin=self.signed.origin if self.signed else None,
         )
+        attempt = len(history) - (failure.kind is FailureKind.TRANSIENT)
         return Outcome(
             kind,
             self.client_name,
@@ -220,15 +267,17 @@ class CallbackRun:
             attempt,
             reference=_reference(),
             findings=diagnose(evidence),
-            facts=self._facts(failure, sent, redirect_uri, attempt)
+            facts=self._facts(failure, sent, evidence, attempt)
             + relevant_facts(evidence),
+            link_hosts=link_hosts(self.client),
+            history=history,
         )
 
     def _facts(
         self,
         failure: Failure,
         sent: dict[str, str],
-        redirect_uri: str | None,
+        evidence: Evidence,
         attempt: int,
     ) -> list[tuple[str, str]]:
         facts = [
@@ -237,10 +286,18 @@ class CallbackRun:
                 "client_id",
                 public_client_id(self.client.client_id, self.client.client_secret),
             ),
-            ("redirect_uri sent", redirect_uri or "(the client's default)"),
-            ("callback URL received", request.base_url),
+            ("redirect_uri sent", _redirect_uri_fact(evidence)),
+        ]
+        if evidence.known_redirect_uri is None and evidence.state_origin:
+            facts.append(("redirect_uri origin (signed state)", evidence.state_origin))
+        facts += [
+            ("callback URL received", _safe_base_url()),
             ("error code", failure.error),
             ("restarts so far", str(attempt)),
+        ]
+        facts += [
+            (f"attempt {number}", _ATTEMPT_FACTS[letter])
+            for number, letter in enumerate(evidence.history, start=1)
         ]
         if "url" in sent:
             facts.append(("token endpoint", f"{sent['url']} (HTTP {sent['status']})"))
@@ -250,19 +307,62 @@ class CallbackRun:
             facts += secret_facts(self.client.client_secret)
         return facts
 
-    def _respond(self, outcome: Outcome) -> Response:
+    def _respond(self, outcome: Outcome, exc: Exception | None) -> Response:
         self._announce(outcome)
         handler = self.recover.error_page_callback
         if handler is not None:
             custom = handler(outcome)
             if custom is not None:
                 return current_app.make_response(custom)
+        if exc is not None and _app_handles(exc):
+            # The app chose how its OAuth errors look: it keeps that choice.
+            raise exc
         return render_outcome(outcome, show_details=show_details())
 
     def _announce(self, outcome: Outcome) -> None:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         _SIGNALS[outcome.kind].send(app, client_name=self.client_name, outcome=outcome)
-        logger.log(_LOG_LEVELS[outcome.kind], _log_line(outcome))
+        logger.log(_LOG_LEVELS[outcome.kind], log_line(outcome))
+
+
+#: What each letter of a login's history says, for the facts.
+_ATTEMPT_FACTS = {
+    CODE_REFUSED: "the provider refused the authorization code",
+    STATE_LOST: "the login's state was not in the session (cookie present)",
+    COOKIE_MISSING: "the login's state was lost: no session cookie came back",
+    CODE_MISSING: "the provider sent no authorization code",
+}
+
+
+def _history_letter(failure: Failure) -> str:
+    if failure.error == LOST_STATE:
+        return STATE_LOST if session_cookie_present() else COOKIE_MISSING
+    if failure.error == MISSING_CODE:
+        return CODE_MISSING
+    return CODE_REFUSED
+
+
+def _redirect_uri_fact(evidence: Evidence) -> str:
+    known = evidence.known_redirect_uri
+    if known is not None:
+        return known
+    if evidence.login is not None and evidence.login.found:
+        return "unknown: the login used the client's default redirect URI"
+    return "unknown: the login's state data did not come back with this request"
+
+
+def _safe_base_url() -> str:
+    try:
+        return request.base_url
+    except ValueError:
+        return "(unreadable Host header)"
+
+
+def _app_handles(exc: Exception) -> bool:
+    """Would Flask route ``exc`` to an error handler the app or the view's
+    blueprint registered?"""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app._find_error_handler(exc, request.blueprints) is not None
 
 
 def show_details() -> bool:
@@ -271,44 +371,33 @@ def show_details() -> bool:
     return bool(current_app.debug if setting is None else setting)
 
 
-def _log_line(outcome: Outcome) -> str:
-    failure = outcome.failure
-    what = outcome.reason if failure is None else failure.error
-    if outcome.kind is OutcomeKind.GAVE_UP:
-        fix = "see the diagnosis ids; the session cookie is the usual cause"
-    elif failure is not None:
-        fix = _LOG_FIXES[failure.kind]
-    else:
-        fix = "none, the request did not come from the provider"
-    facts = "; ".join(f"{label}={value}" for label, value in outcome.facts)
-    ids = ",".join(dict.fromkeys(f.id for f in outcome.findings)) or "none"
-    return (
-        f"OAuth callback for {outcome.client_name!r}: {outcome.kind.value} "
-        f"({what}) [ref {outcome.reference}]. Fix: {fix}. "
-        f"Diagnosis: {ids}. Facts: {facts}"
-    )
-
-
-def _is_prefetch() -> bool:
-    environ = request.environ
-    return any("prefetch" in environ.get(key, "").lower() for key in _PREFETCH_ENVIRON)
+def _is_prefetch(environ: dict[str, Any]) -> bool:
+    for key in _PREFETCH_ENVIRON:
+        if key in environ and "prefetch" in environ[key].lower():
+            return True
+    return False
 
 
 def _state_digest(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()[:16]
 
 
-def _remember_success(state: str | None, response: Response) -> None:
-    if not state or not token_was_requested():
-        return
+def _remember_success(state: str, response: Response) -> None:
     location = response.location if 300 <= response.status_code < 400 else None
-    if not location or urlsplit(location).netloc not in ("", request.host):
+    if not location or _netloc(location) not in ("", request.host):
         location = f"{request.script_root}/"
     session[DONE_KEY] = {
         "state": _state_digest(state),
         "to": location,
         "at": int(time.time()),
     }
+
+
+def _netloc(url: str) -> str | None:
+    try:
+        return urlsplit(url).netloc
+    except ValueError:
+        return None
 
 
 def _replayed_destination(state: str | None) -> str | None:

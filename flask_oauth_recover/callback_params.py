@@ -53,8 +53,10 @@ def read_callback_params(values: MultiDict[str, str]) -> CallbackParams:
     :raises InvalidCallback: a repeated, oversized or control-character
         value, or ``code`` and ``error`` together.
     """
-    found: dict[str, str | None] = {}
+    found: dict[str, str | None] = dict.fromkeys(LIMITS)
     for name, limit in LIMITS.items():
+        if name not in values:
+            continue
         items = values.getlist(name)
         if len(items) > 1:
             raise InvalidCallback(f"the parameter {name!r} is repeated")

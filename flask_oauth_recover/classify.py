@@ -65,6 +65,10 @@ AUTHORIZE_ERRORS: dict[str, FailureKind] = {
     "temporarily_unavailable": FailureKind.UNAVAILABLE,
 }
 
+#: The code of Authlib's generic ``OAuthError``: raised by apps, by mocks and
+#: by OAuth 1 flows, never a provider's answer, so it is not ours to handle.
+GENERIC_ERROR = "oauth_error"
+
 #: Our own codes, for failures the provider did not name.
 LOST_STATE = "mismatching_state"
 MISSING_CODE = "missing_code"
@@ -97,17 +101,28 @@ class Failure:
 
 
 def classify(
-    exc: BaseException, *, from_authorize: bool, provider_hosts: frozenset[str]
+    exc: BaseException,
+    *,
+    authorize_error: str | None,
+    provider_hosts: frozenset[str],
 ) -> Failure | None:
     """Classify an exception from a callback view, or return ``None`` when it
     is not an OAuth or provider-transport failure and must propagate.
 
     :param exc: the exception the view raised.
-    :param from_authorize: the callback carried ``?error=``, so an OAuth
-        error came from the authorization step, not the token response.
+    :param authorize_error: the ``error`` the callback carried (query, or
+        form with ``response_mode=form_post``), if any: then an OAuth error
+        came from the authorization step, whatever Authlib raised about it.
     :param provider_hosts: ``host[:port]`` of the provider's endpoints;
         transport errors elsewhere belong to the app.
     """
+    if authorize_error is not None and isinstance(
+        exc, (AuthlibBaseError, MissingCodeException)
+    ):
+        # Authlib raises about the missing code before it reads a POSTed
+        # error; the callback's own error code is what the provider said.
+        kind = AUTHORIZE_ERRORS.get(authorize_error, FailureKind.CONFIG)
+        return Failure(kind, authorize_error, source="authorize")
     if isinstance(exc, MismatchingStateError):
         return Failure(FailureKind.TRANSIENT, LOST_STATE, source="state")
     if isinstance(exc, MissingCodeException):
@@ -123,16 +138,18 @@ def classify(
         )
     if isinstance(exc, requests.RequestException):
         return _classify_transport(exc, provider_hosts)
-    if isinstance(exc, AuthlibBaseError) and isinstance(exc.error, str):
-        table = AUTHORIZE_ERRORS if from_authorize else TOKEN_ERRORS
+    if (
+        isinstance(exc, AuthlibBaseError)
+        and isinstance(exc.error, str)
+        and exc.error != GENERIC_ERROR
+    ):
         # An unknown code is still the provider refusing: explain, never loop.
-        kind = table.get(exc.error, FailureKind.CONFIG)
         return Failure(
-            kind,
+            TOKEN_ERRORS.get(exc.error, FailureKind.CONFIG),
             exc.error,
             description=exc.description or None,
             uri=exc.uri,
-            source="authorize" if from_authorize else "token",
+            source="token",
         )
     return None
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -34,6 +35,9 @@ from werkzeug.routing import BuildError
 
 from .classify import TOKEN_ERRORS
 from .classify import FailureKind
+from .clients import NAME_ARGUMENTS
+from .clients import current_registry
+from .clients import resolve
 from .diagnose import Finding
 from .diagnose import configuration_findings
 from .diagnose import credential_findings
@@ -158,41 +162,83 @@ def _check(name: str | None, probe: bool, as_json: bool) -> int:
 
 
 def find_callbacks() -> list[CallbackReport]:
-    """The current app's views wrapped with ``@recover.callback``."""
+    """The current app's views wrapped with ``@recover.callback``, one
+    report per client each can serve (several behind ``/auth/<name>``)."""
     found = []
     for endpoint, view in sorted(current_app.view_functions.items()):
-        recover = getattr(view, "_oauth_recover", None)
-        if recover is None:
+        if getattr(view, "_oauth_recover", None) is None:
             continue
-        try:
-            client_name, client = recover.resolve_client(
-                getattr(view, "_oauth_recover_client", None)
+        ref = getattr(view, "_oauth_recover_client", None)
+        for client_name, client, view_args in _reachable_clients(endpoint, ref):
+            redirect_uri, note = callback_redirect_uri(endpoint, view_args)
+            found.append(
+                CallbackReport(endpoint, client_name, redirect_uri, note, client)
             )
-        except RuntimeError as exc:
-            raise CheckError(f"the view {endpoint!r}: {exc}") from exc
-        redirect_uri, note = callback_redirect_uri(endpoint)
-        found.append(CallbackReport(endpoint, client_name, redirect_uri, note, client))
     return found
 
 
-def callback_redirect_uri(endpoint: str) -> tuple[str | None, str]:
+def _reachable_clients(
+    endpoint: str, ref: Any
+) -> Iterator[tuple[str, Any, dict[str, str]]]:
+    registry = current_registry()
+    arguments = {
+        argument
+        for rule in current_app.url_map.iter_rules(endpoint)
+        for argument in rule.arguments
+    }
+    if ref is not None:
+        try:
+            resolved = resolve(registry, ref, {})
+        except Exception:  # noqa: BLE001 - the app's callable needs a real request
+            resolved = None
+        if resolved is not None:
+            yield (*resolved, {})
+            return
+        if not callable(ref):
+            return
+    naming = next((name for name in NAME_ARGUMENTS if name in arguments), None)
+    if naming is None and len(arguments) == 1:
+        naming = next(iter(arguments))
+    if naming is None:
+        resolved = resolve(registry, None, {})
+        if resolved is not None:
+            yield (*resolved, {})
+        return
+    for name in registry.oauth2_names():
+        view_args = {naming: name}
+        if ref is None:
+            resolved = resolve(registry, None, view_args)
+        else:
+            # A callable that needs a real request: every OAuth 2 client the
+            # route can name is reachable through it.
+            client = registry.client(name)
+            resolved = (name, client) if client is not None else None
+        if resolved is not None:
+            yield (*resolved, view_args)
+
+
+def callback_redirect_uri(
+    endpoint: str, view_args: dict[str, str] | None = None
+) -> tuple[str | None, str]:
     """The redirect URI ``url_for(endpoint, _external=True)`` gives, with a
     note on how it is built; ``None`` when it depends on the request."""
     rules = [rule.rule for rule in current_app.url_map.iter_rules(endpoint)]
     path = rules[0] if rules else endpoint
-    if not current_app.config.get("SERVER_NAME"):
-        return None, (
-            "depends on each login request: SERVER_NAME is not set, so "
-            "url_for(..., _external=True) takes the scheme and host from the "
-            f"request; the path is {path}"
-        )
     try:
-        url = url_for(endpoint, _external=True)
+        relative = url_for(endpoint, **dict[str, Any](view_args or {}))
     except (BuildError, ValueError):
         return None, (
             f"the route {path} takes URL arguments, so the redirect URI depends "
             "on the login's url_for() call"
         )
+    if not current_app.config.get("SERVER_NAME"):
+        return None, (
+            "depends on each login request: SERVER_NAME is not set, so "
+            "url_for(..., _external=True) takes the scheme and host from the "
+            f"request; the path is {relative}"
+        )
+    arguments: dict[str, Any] = {**(view_args or {}), "_external": True}
+    url = url_for(endpoint, **arguments)
     return url, (
         "host from SERVER_NAME; scheme and root from PREFERRED_URL_SCHEME and "
         "APPLICATION_ROOT here, from the request inside a login request"
@@ -343,7 +389,7 @@ def _print_text(
         click.echo(f"  token endpoint  {client.access_token_url}")
         probe = client_report.probe
         if probe is not None:
-            answer = f" (answered {probe['answer']})" if "answer" in probe else ""
+            answer = f" (answered {probe['answer']!r})" if "answer" in probe else ""
             detail = f": {probe['detail']}" if "detail" in probe else ""
             click.echo(f"  probe           {probe['result']}{answer}{detail}")
     findings = [(None, finding) for finding in app_findings] + [

@@ -13,8 +13,12 @@ there. A request that finds the state claimed waits, at most
 ``OAUTH_RECOVER_TIMEOUT`` seconds, until the first has finished and saved
 its session, then reloads the session from the session store: with
 server-side sessions it now sees the first one's result and is sent where
-the first one went. Without a cache, or with cookie sessions (a reload finds
-the same stale cookie), the duplicate is handled as before: it restarts.
+the first one went. When the first one restarted the authorization, the
+claim records the authorize URL it sent the browser to, and the duplicate
+is sent to the same URL: one state, one chain of restarts, whichever
+response the browser keeps. Without a cache, or with cookie sessions (a
+reload finds the same stale cookie), the duplicate is handled as before: it
+restarts.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from flask import session
 CLAIM_SECONDS = 120
 _PENDING = "pending"
 _FINISHED = "finished"
+_RESTARTED = "restarted "
 _CLAIMS = "_oauth_recover_claims"
 _POLL_SECONDS = 0.05
 
@@ -56,30 +61,47 @@ def claim_callback(client: Any, state: str | None) -> bool:
         if claimed:
             cache.set(key, _PENDING, CLAIM_SECONDS)
     if claimed:
-        g.setdefault(_CLAIMS, []).append((cache, key))
+        g.setdefault(_CLAIMS, {})[key] = (cache, _FINISHED)
     return claimed
 
 
-def wait_for_first_callback(client: Any, state: str) -> None:
+def record_restart(url: str) -> None:
+    """Let duplicates of this request's callback follow its restart to
+    ``url`` (written to the claim when the request ends)."""
+    claims = g.get(_CLAIMS)
+    if claims:
+        for key, (cache, _) in claims.items():
+            claims[key] = (cache, _RESTARTED + url)
+
+
+def wait_for_first_callback(client: Any, state: str) -> str | None:
     """Wait until the request holding the claim on ``state`` has finished,
     then reload the session so this request sees what it saved.
 
     :param client: the Authlib client.
     :param state: the callback's ``state``.
+    :return: the authorize URL the first request restarted to, if it did.
     """
     cache = client.framework.cache
     key = _claim_key(client, state)
     deadline = time.monotonic() + float(current_app.config["OAUTH_RECOVER_TIMEOUT"])
-    while _is_pending(cache.get(key)) and time.monotonic() < deadline:
+    value = cache.get(key)
+    while _is_pending(value) and time.monotonic() < deadline:
         time.sleep(_POLL_SECONDS)
+        value = cache.get(key)
     _reload_session()
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str) and value.startswith(_RESTARTED):
+        return value[len(_RESTARTED) :]
+    return None
 
 
 def release_claims(exc: BaseException | None = None) -> None:
     """Mark this request's claims finished. A ``teardown_request`` function:
     it runs after the session was saved, which is what waiters wait for."""
-    for cache, key in g.pop(_CLAIMS, ()):
-        cache.set(key, _FINISHED, CLAIM_SECONDS)
+    for key, (cache, value) in g.pop(_CLAIMS, {}).items():
+        cache.set(key, value, CLAIM_SECONDS)
 
 
 def _is_pending(value: object) -> bool:

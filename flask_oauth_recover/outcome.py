@@ -45,6 +45,11 @@ class Outcome:
     :param facts: what the extension saw (label, value), never a secret.
     :param reference: a short id shown on the page and in the log line.
     :param reason: for an invalid callback, what was wrong with it.
+    :param provider: the provider's display name, for pages and JSON.
+    :param link_hosts: hosts an ``error_uri`` from the token response may
+        be linked to (the provider's own and its documentation hosts).
+    :param history: the login's failed attempts, this one included, one
+        letter each (see :mod:`flask_oauth_recover.state`).
     """
 
     kind: OutcomeKind
@@ -55,6 +60,9 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     facts: list[tuple[str, str]] = field(default_factory=list)
     reason: str | None = None
+    provider: str | None = None
+    link_hosts: frozenset[str] = frozenset()
+    history: str = ""
 
     @property
     def status(self) -> int:

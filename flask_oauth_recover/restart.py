@@ -2,29 +2,33 @@
 
 The new request repeats what the app's login asked for (redirect URI, scope,
 extra parameters) but never reuses a state, code, PKCE verifier or nonce.
-How many restarts a login has had travels inside the state value, signed
-with the app's secret key, because the session cookie is exactly what may
-be missing when a login loops.
+The login's history, whose length is the restart count, travels inside the
+new state, signed (:mod:`.state`), because the session cookie is exactly
+what may be missing when a login loops.
+
+The redirect URI comes only from what the login sent: the state data
+Authlib saved, or the origin in the signed state plus the callback's own
+path. Nothing from the callback's query is reused or stored: anyone can
+put anything there.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 from urllib.parse import parse_qsl
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus
 from urllib.parse import urlsplit
-from urllib.parse import urlunsplit
 
-from flask import current_app
 from flask import redirect
 from flask import request
 from flask import session
 from werkzeug.wrappers import Response
+
+from .diagnose.addresses import request_view
+from .state import SignedState
+from .state import mint_state
 
 #: Query parameters of an authorization URL that belong to one attempt only.
 ATTEMPT_PARAMS = frozenset(
@@ -38,12 +42,25 @@ ATTEMPT_PARAMS = frozenset(
         "nonce",
     }
 )
-#: Parameters a provider adds to the callback URL.
-CALLBACK_PARAMS = frozenset(
-    {"code", "state", "error", "error_description", "error_uri", "oauth_recover"}
+#: Parameters providers add to the redirect URI on the way back (RFC 6749,
+#: RFC 9207's ``iss``, OIDC session management, Google's extras).
+PROVIDER_PARAMS = frozenset(
+    {
+        "code",
+        "state",
+        "error",
+        "error_description",
+        "error_uri",
+        "iss",
+        "session_state",
+        "scope",
+        "authuser",
+        "prompt",
+        "hd",
+        "oauth_recover",
+    }
 )
 RETRY_KEY = "_oauth_recover_retry"
-_MAC_LENGTH = 12
 
 
 @dataclass
@@ -86,58 +103,62 @@ def recipe_from_state_data(state_data: dict[str, Any]) -> Recipe:
     return Recipe(redirect_uri if isinstance(redirect_uri, str) else None, params)
 
 
-def recipe_from_callback_url() -> Recipe:
-    """Best guess when the state data is lost: the provider sent the browser
-    to the redirect URI, so the callback URL without the provider's
-    parameters is it; scope and extras fall back to the client's defaults.
+def recipe_from_signed_state(signed: SignedState | None) -> Recipe:
+    """The login's request when its state data is lost.
+
+    The provider sent the browser to the redirect URI, so the callback URL
+    minus what the provider added is it, but anyone can add to a URL: it is
+    used only when its digest is the one the signed state carries. Else the
+    signed origin plus this callback's path, without a query. Scope and
+    extras are the client's defaults.
+
+    :param signed: the callback's signed state; ``None`` keeps the client's
+        default redirect URI.
     """
-    parts = urlsplit(request.url)
-    query = [
-        (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if key not in CALLBACK_PARAMS
-    ]
-    return Recipe(urlunsplit(parts._replace(query=urlencode(query), fragment="")))
+    if signed is None or not signed.origin:
+        return Recipe(None)
+    path = f"{signed.origin}{request.script_root}{request.path}"
+    # Kept as the browser sent it: re-encoding would change the digest.
+    query = "&".join(
+        part
+        for part in request.query_string.decode("latin-1").split("&")
+        if part and unquote_plus(part.partition("=")[0]) not in PROVIDER_PARAMS
+    )
+    candidate = f"{path}?{query}" if query else path
+    return Recipe(candidate if signed.sent(candidate) else path)
 
 
-def restart_authorization(client: Any, recipe: Recipe, attempt: int) -> Response:
+def recipe_from_request() -> Recipe | None:
+    """The request for a "try again" link when nothing was remembered: the
+    callback's own URL, without its query; ``None`` when the Host header
+    cannot make a URL (no browser sends such a header)."""
+    if not request_view().host_known:
+        return None
+    return Recipe(request.base_url)
+
+
+def restart_authorization(client: Any, recipe: Recipe, history: str) -> Response:
     """Redirect to the provider's authorize URL with a fresh state.
 
     :param client: the Authlib OAuth 2 client.
     :param recipe: what to ask for.
-    :param attempt: how many restarts this login has had, this one included.
+    :param history: the login's failed attempts, one letter each; its length
+        is the restart count the new state carries.
     """
-    state = make_state(attempt)
+    state = mint_state(history, recipe.redirect_uri)
     rv = client.create_authorization_url(
         recipe.redirect_uri, state=state, **recipe.params
     )
     client.save_authorize_data(redirect_uri=recipe.redirect_uri, **rv)
-    return redirect(rv["url"])
+    return no_store(redirect(rv["url"]))
 
 
-def make_state(attempt: int) -> str:
-    """A new random state value that carries ``attempt``, signed."""
-    nonce = secrets.token_urlsafe(18)
-    payload = f"{nonce}.{attempt}"
-    return f"{payload}.{_mac(payload)}"
-
-
-def read_attempt(state: str | None) -> int:
-    """How many restarts the login that issued ``state`` had had.
-
-    States the app's own login made, and anything forged, count as zero: a
-    forged count can only make the guard trip sooner, never later, since the
-    provider hands back exactly the state we sent.
-    """
-    if not state or state.count(".") != 2:
-        return 0
-    payload, _, mac = state.rpartition(".")
-    attempt = payload.rpartition(".")[2]
-    if not attempt.isdigit() or len(attempt) > 3:
-        return 0
-    if not hmac.compare_digest(mac, _mac(payload)):
-        return 0
-    return int(attempt)
+def no_store(response: Response) -> Response:
+    """Keep ``response`` out of caches and its URL out of ``Referer``: it
+    sets the cookie holding a state, or leads to one."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def remember_recipe(client_name: str, recipe: Recipe) -> None:
@@ -151,9 +172,3 @@ def remembered_recipe(client_name: str) -> Recipe | None:
     if not isinstance(data, dict) or data.get("client") != client_name:
         return None
     return Recipe.from_session(data)
-
-
-def _mac(payload: str) -> str:
-    key = str(current_app.secret_key or "").encode()
-    digest = hmac.new(key, b"oauth-recover-state:" + payload.encode(), hashlib.sha256)
-    return digest.hexdigest()[:_MAC_LENGTH]

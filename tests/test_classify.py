@@ -34,7 +34,7 @@ PROVIDER = frozenset({"github.com", "127.0.0.1:8000"})
 )
 def test_token_endpoint_errors(error: str, kind: FailureKind) -> None:
     failure = classify(
-        OAuthError(error=error), from_authorize=False, provider_hosts=PROVIDER
+        OAuthError(error=error), authorize_error=None, provider_hosts=PROVIDER
     )
 
     assert failure is not None
@@ -57,7 +57,7 @@ def test_token_endpoint_errors(error: str, kind: FailureKind) -> None:
 )
 def test_authorize_errors(error: str, kind: FailureKind) -> None:
     failure = classify(
-        OAuthError(error=error), from_authorize=True, provider_hosts=PROVIDER
+        OAuthError(error=error), authorize_error=error, provider_hosts=PROVIDER
     )
 
     assert failure is not None
@@ -69,7 +69,7 @@ def test_description_text_does_not_change_the_class() -> None:
         error="bad_verification_code", description="incorrect client credentials"
     )
 
-    failure = classify(misleading, from_authorize=False, provider_hosts=PROVIDER)
+    failure = classify(misleading, authorize_error=None, provider_hosts=PROVIDER)
 
     assert failure is not None and failure.kind is FailureKind.TRANSIENT
 
@@ -78,7 +78,7 @@ def test_description_text_does_not_change_the_class() -> None:
     "exc", [MismatchingStateError(), MissingCodeException()], ids=["state", "code"]
 )
 def test_lost_state_and_missing_code_restart(exc: Exception) -> None:
-    failure = classify(exc, from_authorize=False, provider_hosts=PROVIDER)
+    failure = classify(exc, authorize_error=None, provider_hosts=PROVIDER)
 
     assert failure is not None and failure.kind is FailureKind.TRANSIENT
 
@@ -101,7 +101,7 @@ def test_provider_transport_errors(
 ) -> None:
     exc = transport_error(cls, "https://github.com/login/oauth/access_token")
 
-    failure = classify(exc, from_authorize=False, provider_hosts=PROVIDER)
+    failure = classify(exc, authorize_error=None, provider_hosts=PROVIDER)
 
     assert failure is not None
     assert (failure.kind, failure.error) == (FailureKind.UNAVAILABLE, error)
@@ -113,13 +113,13 @@ def test_provider_transport_errors(
 def test_transport_errors_of_the_app_itself_propagate(url: str) -> None:
     exc = transport_error(requests.ConnectionError, url)
 
-    assert classify(exc, from_authorize=False, provider_hosts=PROVIDER) is None
+    assert classify(exc, authorize_error=None, provider_hosts=PROVIDER) is None
 
 
 def test_provider_response_error_is_unavailable() -> None:
     exc = ProviderResponseError(502, "the provider reported an outage", 7)
 
-    failure = classify(exc, from_authorize=False, provider_hosts=PROVIDER)
+    failure = classify(exc, authorize_error=None, provider_hosts=PROVIDER)
 
     assert failure is not None
     assert (failure.kind, failure.http_status, failure.retry_after) == (
@@ -133,4 +133,30 @@ def test_provider_response_error_is_unavailable() -> None:
     "exc", [ValueError("bad"), KeyError("login"), RuntimeError(), ZeroDivisionError()]
 )
 def test_app_bugs_are_not_oauth_failures(exc: Exception) -> None:
-    assert classify(exc, from_authorize=False, provider_hosts=PROVIDER) is None
+    assert classify(exc, authorize_error=None, provider_hosts=PROVIDER) is None
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [MissingCodeException(), OAuthError(error="mismatching_state")],
+    ids=["missing-code", "state"],
+)
+def test_a_posted_error_is_read_from_the_callback_not_from_authlib(
+    exc: Exception,
+) -> None:
+    # response_mode=form_post: Authlib complains about the code first.
+    failure = classify(exc, authorize_error="access_denied", provider_hosts=PROVIDER)
+
+    assert failure is not None
+    assert (failure.kind, failure.error, failure.source) == (
+        FailureKind.CANCELLED,
+        "access_denied",
+        "authorize",
+    )
+
+
+def test_authlibs_generic_oauth_error_is_not_ours() -> None:
+    exc = OAuthError(description='Missing "request_token" in temporary data')
+
+    assert exc.error == "oauth_error"
+    assert classify(exc, authorize_error=None, provider_hosts=PROVIDER) is None

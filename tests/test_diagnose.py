@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 from urllib.parse import urljoin
 from urllib.parse import urlsplit
 
@@ -31,9 +32,11 @@ from flask_oauth_recover.diagnose import COOKIE_LIMIT
 from flask_oauth_recover.diagnose import COOKIE_NEAR_LIMIT
 from flask_oauth_recover.diagnose import FINDING_IDS
 from flask_oauth_recover.diagnose import fingerprint
+from flask_oauth_recover.diagnose import public_client_id
 from flask_oauth_recover.testing import ProviderEmulator
 
 from .conftest import SECRET_KEY
+from .support.raw import raw_callback
 
 AppFactory = Callable[..., Flask]
 JSON = "application/json"
@@ -527,21 +530,27 @@ def test_loopback_alias_names_both_hosts(env: Env) -> None:
     assert "redirect_uri.host_changed" not in finding_ids(response)
 
 
-def test_loopback_without_the_login_state_is_not_called_an_alias(env: Env) -> None:
+def test_loopback_without_the_login_state_reads_the_signed_origin(
+    env: Env,
+) -> None:
     # The login starts on localhost; GitHub sends the browser to the
-    # registered 127.0.0.1, where the localhost cookie does not go: the
-    # redirect URI the login sent cannot be read, so nothing is claimed
-    # about it.
+    # registered 127.0.0.1, where the localhost cookie does not go. The
+    # state itself, signed, says which origin the login sent.
     env.provider.callback_url = "http://127.0.0.1/callback"
     app = env.make_app(OAUTH_RECOVER_SHOW_DETAILS=True)
 
     response = env.browser(app).login()
 
-    assert finding_ids(response) == ["redirect_uri.register"]
-    finding = by_id(response, "redirect_uri.register")
-    assert "cannot be read here" in finding["cause"]
-    assert "http://127.0.0.1" in finding["fix"]
-    assert finding["snippet"] == "http://127.0.0.1"
+    assert finding_ids(response) == [
+        "redirect_uri.loopback_alias",
+        "redirect_uri.register",
+    ]
+    alias = by_id(response, "redirect_uri.loopback_alias")
+    assert "http://localhost/callback" in alias["cause"]
+    assert alias["snippet"] == "http://127.0.0.1/callback"
+    register = by_id(response, "redirect_uri.register")
+    assert "cannot be read here" in register["cause"]
+    assert register["snippet"] == "http://127.0.0.1"
 
 
 def test_host_changed_names_both_addresses(env: Env) -> None:
@@ -892,3 +901,181 @@ def test_secure_cookie_over_https_signs_in(env: Env) -> None:
     response = env.browser(app, base_url="https://app.test", accept=HTML).login()
 
     assert response.status_code == 200
+
+
+# -- hostile requests ------------------------------------------------------------
+
+
+def provider_answer(client: FlaskClient, provider: ProviderEmulator) -> str:
+    """Start a login and return where the provider sends the browser back."""
+    authorize = client.get("/login")
+    answer = requests.get(authorize.location, allow_redirects=False, timeout=10)
+    return answer.headers["Location"]
+
+
+HOSTILE_HOSTS = ["localhost:99999", "localhost:abc", "[::1", "[::1]:99999", "a b"]
+#: Findings that compare the host the callback arrived at with another.
+HOST_CLAIMS = {
+    "redirect_uri.proxy_scheme",
+    "redirect_uri.proxy_host",
+    "redirect_uri.loopback_alias",
+    "redirect_uri.server_name",
+    "redirect_uri.host_changed",
+}
+
+
+@pytest.mark.parametrize("host", HOSTILE_HOSTS)
+@pytest.mark.parametrize(
+    ("fault", "error", "config"),
+    [
+        ("redirect_uri_mismatch", "redirect_uri_mismatch", {}),
+        ("wrong_secret", "incorrect_client_credentials", {}),
+        (
+            "cookie_lost",
+            "restarts_exhausted",
+            {"SESSION_COOKIE_DOMAIN": "example.org", "SESSION_COOKIE_SECURE": True},
+        ),
+    ],
+)
+def test_a_hostile_host_header_gets_the_normal_page(
+    env: Env, host: str, fault: str, error: str, config: dict[str, Any]
+) -> None:
+    overrides = {"client_secret": WRONG_SECRET} if fault == "wrong_secret" else {}
+    app = env.make_app(
+        OAUTH_RECOVER_SHOW_DETAILS=True,
+        OAUTH_RECOVER_MAX_RESTARTS=0,
+        client_overrides=overrides,
+        **config,
+    )
+    client = app.test_client()
+    if fault == "redirect_uri_mismatch":
+        env.provider.deny_next_authorizations("redirect_uri_mismatch")
+    location = provider_answer(client, env.provider)
+    cookie = None if fault == "cookie_lost" else client.get_cookie("session")
+
+    response = raw_callback(app, location, cookie, Host=host)
+
+    assert response.status_code == 500
+    body = response.get_json()
+    assert body["error"] == error
+    assert not HOST_CLAIMS & {finding["id"] for finding in body["diagnosis"]}
+
+
+def test_a_hostile_host_header_names_itself_and_claims_no_host(env: Env) -> None:
+    app = env.make_app(OAUTH_RECOVER_SHOW_DETAILS=True)
+    client = app.test_client()
+    env.provider.deny_next_authorizations("redirect_uri_mismatch")
+    location = provider_answer(client, env.provider)
+
+    response = raw_callback(
+        app, location, client.get_cookie("session"), Host="localhost:99999"
+    )
+
+    body = response.get_json()
+    assert [finding["id"] for finding in body["diagnosis"]] == ["redirect_uri.register"]
+    assert body["diagnosis"][0]["snippet"] == "http://localhost/callback"
+    assert body["details"]["Host header (not host[:port])"] == "localhost:99999"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Forwarded-Port": "\u00b2"},
+        {"X-Forwarded-Port": "99999"},
+        {"X-Forwarded-Host": "[::1"},
+        {"X-Forwarded-Host": "app.example:99999"},
+        {"X-Forwarded-Proto": "javascript"},
+        {"X-Forwarded-Prefix": "//evil.example"},
+    ],
+)
+def test_hostile_forwarded_headers_get_the_normal_page(
+    env: Env, headers: dict[str, str]
+) -> None:
+    app = env.make_app(OAUTH_RECOVER_SHOW_DETAILS=True)
+    client = app.test_client()
+    env.provider.deny_next_authorizations("redirect_uri_mismatch")
+    location = provider_answer(client, env.provider)
+
+    response = client.get(location, headers={"Accept": JSON, **headers})
+
+    assert response.status_code == 500
+    assert response.get_json()["error"] == "redirect_uri_mismatch"
+    assert "redirect_uri.register" in finding_ids(response)
+
+
+# -- credentials are shown only with a client ID's shape --------------------------
+
+GOOGLE_ID = "123456789012-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com"
+GOOGLE_SECRET = "GOCSPX-" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4"
+ENTRA_ID = "0b3e8f4c-1a2b-4c3d-9e8f-7a6b5c4d3e2f"
+ENTRA_SECRET = "Abc8Q~" + "x1Y2z3W4v5U6t7S8r9Q0p1O2n3M4l5K6j7I8"
+GITLAB_ID = "f" * 8 + "0123456789abcdef" * 3 + "01234567"
+GITLAB_SECRET = "gloas-" + "0123456789abcdef" * 4
+
+
+@pytest.mark.parametrize(
+    ("client_id", "client_secret"),
+    [
+        (GOOGLE_SECRET, GOOGLE_ID),
+        (ENTRA_SECRET, ENTRA_ID),
+        (GITLAB_SECRET, GITLAB_ID),
+        ("glpat-" + "a1B2c3D4e5F6g7H8i9J0", "whatever"),
+        ("gho_" + "a1B2c3D4e5" * 3 + "f6G7h8", "whatever"),
+        ("0123456789abcdef" * 2 + "01234567", "whatever"),
+        # Pre-2021 Google secrets: 24 random characters, no prefix.
+        ("Zx1aBc2DeF3gHi4JkL5mNo6P", "whatever"),
+        # A GitLab application made before 16.4: ID and secret look alike.
+        (GITLAB_SECRET[6:], GITLAB_ID),
+        # 32 hex (Slack, Facebook) and 64 random characters (Auth0).
+        ("0123456789abcdef" * 2, "whatever"),
+        ("q8Wz-3Rt_Yu1iOp5As7Df9Gh2Jk4Lz6Xc0Vb" * 2, "whatever"),
+        # A service account's key file pasted whole.
+        (
+            '{"type": "service_account", "private_key": "-----BEGIN PRIVATE '
+            'KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----"}',
+            "whatever",
+        ),
+    ],
+)
+def test_a_secret_in_the_client_id_setting_is_never_shown(
+    env: Env, caplog: pytest.LogCaptureFixture, client_id: str, client_secret: str
+) -> None:
+    app = env.make_app(
+        OAUTH_RECOVER_SHOW_DETAILS=True,
+        client_overrides={"client_id": client_id, "client_secret": client_secret},
+    )
+    client = app.test_client()
+    [state] = parse_qs(urlsplit(client.get("/login").location).query)["state"]
+
+    with caplog.at_level(logging.INFO, logger="flask_oauth_recover"):
+        # The emulator knows no such client and refuses its credentials.
+        response = client.get(
+            f"/callback?code=made-up&state={state}", headers={"Accept": JSON}
+        )
+
+    assert response.get_json()["error"] == "incorrect_client_credentials"
+    assert response.get_json()["details"]["client_id"] == (
+        f"(hidden: shaped like a secret; {len(client_id)} characters, "
+        f"SHA-256 {fingerprint(client_id)})"
+    )
+    assert client_id not in response.get_data(as_text=True)
+    assert client_id not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("client_id", "client_secret"),
+    [
+        (GOOGLE_ID, GOOGLE_SECRET),
+        (ENTRA_ID, ENTRA_SECRET),
+        (GITLAB_ID, GITLAB_SECRET),
+        ("Ov23li" + "AbCdEf12345678", "0123456789abcdef" * 2 + "01234567"),
+        ("Iv1.0123456789abcdef", "0123456789abcdef" * 2 + "01234567"),
+        ("0123456789abcdef0123", "0123456789abcdef" * 2 + "01234567"),
+        ("my-application-frontend-2024", "whatever"),
+        ("MyApplicationFrontendService", "whatever"),
+        ("123456", "whatever"),
+        ("1234567890.1234567890123", "whatever"),
+    ],
+)
+def test_a_client_id_is_shown_in_full(client_id: str, client_secret: str) -> None:
+    assert public_client_id(client_id, client_secret) == client_id

@@ -367,3 +367,37 @@ def test_gunicorn_refuses_raw_bytes_in_the_query(
         status_line = conn.recv(64).split(b"\r\n")[0]
 
     assert status_line.split()[1] == b"400", status_line
+
+
+def test_double_click_on_a_refused_code_follows_one_restart(
+    browser: Browser, provider: ProviderEmulator, a: str, b: str
+) -> None:
+    callback = browser.approve(login_url(a, a, next="/tab/double"))
+    cookies = browser.cookies
+    provider.reject_next_codes(1)
+    provider.hang_next_token_requests(1.0)
+
+    def click(server: str) -> requests.Response:
+        return requests.get(
+            on_server(callback, server),
+            cookies=cookies,
+            allow_redirects=False,
+            timeout=15,
+        )
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(click, a)
+        assert provider.wait_for_token_requests(1, timeout=10)
+        second = pool.submit(click, b)
+        responses = [first.result(), second.result()]
+
+    locations = [response.headers.get("Location", "") for response in responses]
+    # Both clicks lead to one new authorization: one state, one chain.
+    assert locations[0] == locations[1], locations
+    assert locations[0].startswith(provider.authorize_url)
+    assert responses[1].headers["Cache-Control"] == "no-store"
+    assert len(provider.token_requests) == 1
+    visit = browser.open(locations[1])
+    assert visit.response.url.endswith("/tab/double")
+    assert signed_in(visit)["cart"] == ["book", "lamp"]
+    assert len(provider.token_requests) == 2

@@ -83,7 +83,9 @@ def test_client_can_be_named_passed_or_implied(
     assert land(provider, app) == "welcome"
 
 
-def test_ambiguous_client_is_a_clear_error(provider: ProviderEmulator) -> None:
+def test_an_ambiguous_client_leaves_the_view_alone_and_says_why(
+    provider: ProviderEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
     app, oauth = bare_app(provider)
     provider.register(oauth, "gitlab")
     recover = OAuthRecover(app)
@@ -91,10 +93,19 @@ def test_ambiguous_client_is_a_clear_error(provider: ProviderEmulator) -> None:
     @app.route("/callback")
     @recover.callback()
     def callback() -> str:
-        return "never"
+        return "the app's own answer"
 
-    with pytest.raises(RuntimeError, match="needs a client name"):
-        app.test_client().get("/callback?code=x&state=y")
+    client = app.test_client()
+    with caplog.at_level("WARNING", logger="flask_oauth_recover"):
+        first = client.get("/callback?code=x&state=y")
+        second = client.get("/callback?code=x&state=y")
+
+    assert (first.status_code, first.text) == (200, "the app's own answer")
+    assert second.text == "the app's own answer"
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert "'github', 'gitlab'" in warnings[0]
+    assert "/auth/<name>" in warnings[0]
 
 
 def test_async_view(provider: ProviderEmulator) -> None:

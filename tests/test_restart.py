@@ -126,15 +126,19 @@ def test_code_used_in_another_browser_restarts_there(
     assert response.location.startswith(provider.authorize_url)
 
 
-def test_lost_state_restarts_on_the_callback_url(
-    client: FlaskClient, provider: ProviderEmulator
+def test_lost_state_restarts_with_the_redirect_uri_the_login_sent(
+    app: Flask, provider: ProviderEmulator
 ) -> None:
-    response = client.get("/callback?code=abc&state=not-in-the-session")
+    login = app.test_client().get("/login?redirect_uri=http://localhost/callback?a=1")
+    callback = approve(login)
+
+    # Another browser, or one whose cookie was dropped: no session entry.
+    response = app.test_client().get(callback)
 
     assert response.status_code == 302
     params = query(response.location)
-    assert params["redirect_uri"] == "http://localhost/callback"
-    assert params["state"] != "not-in-the-session"
+    assert params["redirect_uri"] == "http://localhost/callback?a=1"
+    assert params["state"] not in callback
     assert provider.token_requests == []
 
 
@@ -211,17 +215,22 @@ def test_gave_up_page_names_the_missing_cookie(
     assert "session.cookie_missing" in ids
 
 
+@pytest.mark.parametrize("history", ["-", "c", "x"])
 def test_forged_restart_count_cannot_extend_the_bound(
-    client: FlaskClient, provider: ProviderEmulator
+    app: Flask, provider: ProviderEmulator, history: str
 ) -> None:
-    first = client.get("/callback?code=abc&state=aaaa.0.000000000000")
+    client = app.test_client(use_cookies=False)
+    callback = approve(client.get("/login"))
+    first = client.get(callback)
     state = query(first.location)["state"]
-    forged = state.rsplit(".", 2)[0] + ".0." + "f" * 12
+    assert state.split(".")[1] == "k"
+    nonce, _, *rest = state.split(".")
+    forged = ".".join([nonce, history, *rest])
 
     second = client.get(f"/callback?code=abc&state={forged}")
 
-    assert second.status_code == 302
-    assert query(second.location)["state"].split(".")[1] == "1"
+    assert second.status_code == 400
+    assert "This sign-in link is not valid" in second.text
 
 
 def test_try_again_repeats_the_login_request(

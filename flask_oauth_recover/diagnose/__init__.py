@@ -110,9 +110,7 @@ def diagnose(evidence: Evidence) -> list[Finding]:
         rules += credentials.RULES
     if evidence.kind is FailureKind.REDIRECT_URI:
         rules += redirect_uri.RULES
-    if evidence.gave_up or (
-        evidence.failure is not None and evidence.failure.source == "state"
-    ):
+    if evidence.state_was_lost:
         rules += session.RULES
     return [finding for rule in rules for finding in rule(evidence)]
 

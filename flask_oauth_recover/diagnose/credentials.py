@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
 
+from ..clients import EXTENSION_KEY
 from ..i18n import N_
 from .addresses import github_shaped
 from .addresses import on_github_com
 from .evidence import Evidence
 from .evidence import Finding
 from .evidence import Rule
-
-#: Prefixes of GitHub tokens: personal access tokens, OAuth, user-to-server,
-#: server-to-server and refresh tokens.
-TOKEN_PREFIXES = ("github_pat_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_")
-
-SECRET_SHAPE = re.compile(r"[0-9a-f]{40}")
-
-# OAuth apps: Ov23 + 16 (new) or 20 hex (legacy); GitHub Apps: Iv1. + 16 hex
-# or Iv23 + 16.
-CLIENT_ID_SHAPE = re.compile(
-    r"(?:Ov23|Iv23)[A-Za-z0-9]{16}|Iv1\.[0-9a-f]{16}|[0-9a-f]{20}"
-)
+from .shapes import GITHUB_CLIENT_ID_SHAPE
+from .shapes import GITHUB_SECRET_SHAPE
+from .shapes import GITHUB_TOKEN_PREFIXES
 
 QUOTES = "\"'"
 
@@ -74,12 +65,9 @@ def credential_source(client_name: str, name: str) -> CredentialSource:
 
 
 def _registration(client_name: str) -> tuple[bool, dict[str, Any]] | None:
-    # Imported here: the extension module imports this one.
-    from ..extension import AUTHLIB_KEY
-    from ..extension import EXTENSION_KEY
-
     state = current_app.extensions.get(EXTENSION_KEY)
-    oauth = getattr(state, "oauth", None) or current_app.extensions.get(AUTHLIB_KEY)
+    registry = getattr(state, "registry", None)
+    oauth = registry.oauth() if registry is not None else None
     entry = getattr(oauth, "_registry", {}).get(client_name)
     if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], dict):
         return bool(entry[0]), entry[1]
@@ -185,7 +173,9 @@ def check_credentials(evidence: Evidence) -> Iterator[Finding]:
 def _github_shapes(
     evidence: Evidence, client_id: str, secret: str
 ) -> Iterator[Finding]:
-    if SECRET_SHAPE.fullmatch(client_id) and CLIENT_ID_SHAPE.fullmatch(secret):
+    if GITHUB_SECRET_SHAPE.fullmatch(client_id) and GITHUB_CLIENT_ID_SHAPE.fullmatch(
+        secret
+    ):
         yield Finding(
             "credentials.swapped",
             N_(
@@ -219,8 +209,8 @@ def _github_shapes(
             new_secret,
             snippet=settings,
         )
-    elif secret.startswith(TOKEN_PREFIXES):
-        prefix = next(p for p in TOKEN_PREFIXES if secret.startswith(p))
+    elif secret.startswith(GITHUB_TOKEN_PREFIXES):
+        prefix = next(p for p in GITHUB_TOKEN_PREFIXES if secret.startswith(p))
         yield Finding(
             "credentials.shape",
             N_(
@@ -232,7 +222,7 @@ def _github_shapes(
             {"prefix": prefix},
             settings,
         )
-    elif not SECRET_SHAPE.fullmatch(secret):
+    elif not GITHUB_SECRET_SHAPE.fullmatch(secret):
         yield Finding(
             "credentials.shape",
             N_(

@@ -15,6 +15,8 @@ from flask import session
 
 from ..classify import Failure
 from ..classify import FailureKind
+from ..state import COOKIE_MISSING
+from ..state import STATE_LOST
 from ..token_response import sent_token_request
 
 
@@ -67,6 +69,10 @@ class Evidence:
     :param login: the session's state entry as it was before the view ran;
         when given, :attr:`redirect_uri_sent` counts only if the token
         request carried it or the state data was found.
+    :param history: the login's failed attempts, this one included, one
+        letter each (:mod:`flask_oauth_recover.state`).
+    :param state_origin: the origin of the redirect URI the login sent, as
+        its signed state carries it, when the state was signed by this app.
     """
 
     client: Any
@@ -75,10 +81,19 @@ class Evidence:
     redirect_uri_sent: str | None
     gave_up: bool = False
     login: LoginSnapshot | None = None
+    history: str = ""
+    state_origin: str | None = None
 
     @property
     def kind(self) -> FailureKind | None:
         return self.failure.kind if self.failure else None
+
+    @property
+    def state_was_lost(self) -> bool:
+        """Did this login lose its state in the session, now or in an
+        earlier attempt? Only then is the session cookie a suspect."""
+        lost_now = self.failure is not None and self.failure.source == "state"
+        return lost_now or bool(set(self.history) & _STATE_LOSSES)
 
     @property
     def known_redirect_uri(self) -> str | None:
@@ -94,15 +109,21 @@ class Evidence:
 
 Rule = Callable[[Evidence], Iterable[Finding]]
 
+_STATE_LOSSES = frozenset({STATE_LOST, COOKIE_MISSING})
 
-def state_entry(client: Any, state: str | None) -> object:
+
+def state_entry(client: Any, state: str | None, store: Any = None) -> object:
     """The session's entry for ``state``, as it is before Authlib deletes
     it: keep it for :func:`snapshot_login`, which runs only on failure.
 
     :param client: the Authlib client.
     :param state: the callback's ``state`` parameter.
+    :param store: the session object, when the caller has it at hand.
     """
-    return session.get(f"_state_{client.framework.name}_{state}") if state else None
+    if not state:
+        return None
+    store = session if store is None else store
+    return store.get(f"_state_{client.framework.name}_{state}")
 
 
 def snapshot_login(

@@ -24,6 +24,16 @@ def _sent_address(evidence: Evidence) -> Address | None:
     return Address.parse(sent) if sent else None
 
 
+def _sent_origin(evidence: Evidence) -> Address | None:
+    """Where the login sent the provider: the redirect URI when known, else
+    the origin its signed state carries, on this callback's path (the
+    provider sent the browser to that path)."""
+    sent = _sent_address(evidence)
+    if sent is None and evidence.state_origin:
+        sent = Address.parse(f"{evidence.state_origin}{request.path}")
+    return sent
+
+
 def _proxy_fix_snippet(view: RequestView) -> str:
     arguments = ", ".join(f"{name}={count}" for name, count in view.hops.items())
     return (
@@ -35,6 +45,8 @@ def _proxy_fix_snippet(view: RequestView) -> str:
 
 def _proxy_scheme(evidence: Evidence) -> Iterator[Finding]:
     view = request_view()
+    if not view.host_known:
+        return
     forwarded = view.unapplied.get("X-Forwarded-Proto")
     sent = _sent_address(evidence)
     if forwarded is None or (sent is not None and sent.scheme != view.seen.scheme):
@@ -64,6 +76,8 @@ def _proxy_scheme(evidence: Evidence) -> Iterator[Finding]:
 
 def _proxy_host(evidence: Evidence) -> Iterator[Finding]:
     view = request_view()
+    if not view.host_known:
+        return
     sent = _sent_address(evidence)
     reflected = []
     for header in ("X-Forwarded-Host", "X-Forwarded-Port", "X-Forwarded-Prefix"):
@@ -104,7 +118,8 @@ def _publicize_only(sent: Address, view: RequestView, header: str) -> Address:
 
 def _loopback_pair(sent: Address, view: RequestView) -> bool:
     return (
-        sent.host in LOOPBACK_HOSTS
+        view.host_known
+        and sent.host in LOOPBACK_HOSTS
         and view.public.host in LOOPBACK_HOSTS
         and sent.host != view.public.host
     )
@@ -112,7 +127,7 @@ def _loopback_pair(sent: Address, view: RequestView) -> bool:
 
 def _loopback_alias(evidence: Evidence) -> Iterator[Finding]:
     view = request_view()
-    sent = _sent_address(evidence)
+    sent = _sent_origin(evidence)
     if sent is None or not _loopback_pair(sent, view):
         return
     target = Address(view.public.scheme, view.public.host, view.public.port, sent.path)
@@ -194,7 +209,7 @@ def _server_name_settings(sent: Address, view: RequestView) -> list[tuple[str, s
 def _server_name(evidence: Evidence) -> Iterator[Finding]:
     view = request_view()
     sent = _sent_address(evidence)
-    settings = _server_name_settings(sent, view) if sent else []
+    settings = _server_name_settings(sent, view) if sent and view.host_known else []
     if sent is None or not settings:
         return
     yield Finding(
@@ -222,9 +237,10 @@ def _server_name(evidence: Evidence) -> Iterator[Finding]:
 
 def _host_changed(evidence: Evidence) -> Iterator[Finding]:
     view = request_view()
-    sent = _sent_address(evidence)
+    sent = _sent_origin(evidence)
     if (
         sent is None
+        or not view.host_known
         or sent.same_origin(view.public)
         or publicize(sent, view).same_origin(view.public)
         or _loopback_pair(sent, view)
@@ -256,12 +272,20 @@ def _host_changed(evidence: Evidence) -> Iterator[Finding]:
 def _register(evidence: Evidence) -> Iterator[Finding]:
     view = request_view()
     sent = _sent_address(evidence)
+    if sent is None and not view.host_known:
+        # Neither the URI sent nor the address arrived at can be read.
+        return
     failure = evidence.failure
     github = github_shaped(evidence.client)
-    bounced = github and failure is not None and failure.source == "authorize"
+    bounced = (
+        github
+        and view.host_known
+        and failure is not None
+        and failure.source == "authorize"
+    )
     params = {"received": view.public.url, "origin": view.public.origin}
     if sent is not None:
-        url = publicize(sent, view).url
+        url = publicize(sent, view).url if view.host_known else sent.url
         params["sent"] = sent.url
         if bounced:
             cause = N_(

@@ -1,0 +1,270 @@
+"""Finding the Authlib client a callback serves, and preparing clients.
+
+A callback decorator may name its client, pass the client object or a
+callable, or say nothing: then the app's single OAuth 2 client serves it,
+or, when there are several (``/auth/<name>``), the one a view argument
+names. A callback for an OAuth 1 client, or for a name no client has, is
+not ours: the view runs untouched.
+
+Every OAuth 2 client of the app is *prepared* once: its authorization-URL
+creation mints signed states (:mod:`.state`), and its token requests pass
+through :mod:`.token_response`'s check. Preparing happens before the first
+request that could start a login, so the app's own login view, which the
+extension never wraps, sends a minted state too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask import request
+
+from .state import mint_state
+from .token_response import install
+
+#: Where Authlib's Flask integration keeps its registry.
+AUTHLIB_KEY = "authlib.integrations.flask_client"
+#: Where the extension keeps its per-app state in ``app.extensions``.
+EXTENSION_KEY = "oauth_recover"
+#: View arguments that name a client, in the order they are tried.
+NAME_ARGUMENTS = ("name", "provider", "client")
+_PREPARED = "_oauth_recover_prepared"
+logger = logging.getLogger("flask_oauth_recover")
+
+
+class Registry:
+    """The Authlib ``OAuth`` registry of one app, as the extension uses it.
+
+    :param oauth: the registry given to the extension, or ``None`` to find
+        it in ``app.extensions`` when first needed.
+    """
+
+    def __init__(self, oauth: Any = None) -> None:
+        self._oauth = oauth
+        self._prepared_count = -1
+        self._warned: set[str | None] = set()
+        self._names_cache: tuple[int, list[str], list[str]] | None = None
+
+    def oauth(self) -> Any:
+        """The Authlib registry, or ``None`` when the app has none yet."""
+        return self._oauth or current_app.extensions.get(AUTHLIB_KEY)
+
+    def names(self) -> list[str]:
+        """Names of the registered clients, OAuth 1 ones included."""
+        return self._names()[0]
+
+    def oauth2_names(self) -> list[str]:
+        """Names of the registered OAuth 2 clients."""
+        return self._names()[1]
+
+    def _names(self) -> tuple[list[str], list[str]]:
+        registrations = getattr(self.oauth(), "_registry", None) or {}
+        # Clients are registered, never removed: the count says if it changed.
+        if self._names_cache is None or self._names_cache[0] != len(registrations):
+            oauth2 = [
+                name
+                for name, (_, kwargs) in registrations.items()
+                if not kwargs.get("request_token_url")
+            ]
+            self._names_cache = (len(registrations), list(registrations), oauth2)
+        return self._names_cache[1], self._names_cache[2]
+
+    def warn_ambiguous(self, names: list[str]) -> None:
+        """Say once per endpoint that a callback could serve any client."""
+        endpoint = request.endpoint
+        if endpoint in self._warned:
+            return
+        self._warned.add(endpoint)
+        logger.warning(
+            "@recover.callback() on %r cannot tell which of the OAuth 2 clients "
+            "%s it serves, so it does not handle its failures: name the client, "
+            "route by a view argument (/auth/<name>), or pass a callable that "
+            "returns the client for the request",
+            endpoint,
+            ", ".join(repr(name) for name in names),
+        )
+
+    def client(self, name: str) -> Any:
+        """The client registered as ``name``, or ``None``."""
+        oauth = self.oauth()
+        created = getattr(oauth, "_clients", {}).get(name)
+        if created is not None:
+            return created
+        if oauth is None or name not in getattr(oauth, "_registry", {}):
+            return None
+        return oauth.create_client(name)
+
+    def prepare_all(self) -> None:
+        """Prepare every OAuth 2 client the registry has created, and every
+        one it creates from now on.
+
+        Clients are never created here: Authlib reads a client's config
+        when the app first uses it, and apps rely on that moment. Cheap when
+        nothing changed since the last call, so it runs before each request.
+        """
+        oauth = self.oauth()
+        created = getattr(oauth, "_clients", None)
+        if created is None:
+            return
+        if not getattr(oauth, _PREPARED, False):
+            _prepare_on_creation(oauth)
+        if len(created) != self._prepared_count:
+            for client in list(created.values()):
+                if is_oauth2(client):
+                    prepare(client)
+            self._prepared_count = len(created)
+
+
+def _prepare_on_creation(oauth: Any) -> None:
+    create = oauth.create_client
+
+    def create_client(name: str) -> Any:
+        client = create(name)
+        if client is not None and is_oauth2(client) and current_app:
+            prepare(client)
+        return client
+
+    # On the instance: Authlib's attribute access (oauth.github) goes
+    # through it too.
+    oauth.create_client = create_client
+    setattr(oauth, _PREPARED, True)
+
+
+def current_registry() -> Registry:
+    """The :class:`Registry` of the current app.
+
+    :raises RuntimeError: the extension was not initialized for this app.
+    """
+    state = current_app.extensions.get(EXTENSION_KEY)
+    if state is None:
+        raise RuntimeError(
+            "OAuthRecover is not initialized for this app: call "
+            "OAuthRecover(app) or recover.init_app(app)"
+        )
+    registry: Registry = state.registry
+    return registry
+
+
+def is_oauth2(client: Any) -> bool:
+    """Is ``client`` an Authlib OAuth 2 client (not OAuth 1)?"""
+    return not getattr(client, "request_token_url", None) and hasattr(
+        client, "authorize_access_token"
+    )
+
+
+def prepare(client: Any) -> None:
+    """Make ``client`` mint signed states and check its token responses.
+
+    Idempotent. The states are minted by wrapping the instance's
+    ``create_authorization_url``, through which Authlib's
+    ``authorize_redirect`` and every other caller go.
+    """
+    if getattr(client, _PREPARED, False):
+        return
+    install(client, current_app.config["OAUTH_RECOVER_TIMEOUT"])
+    create = client.create_authorization_url
+
+    def create_authorization_url(
+        redirect_uri: str | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        if not kwargs.get("state"):
+            kwargs["state"] = mint_state(redirect_uri=redirect_uri)
+        return create(redirect_uri, **kwargs)  # type: ignore[no-any-return]
+
+    client.create_authorization_url = create_authorization_url
+    setattr(client, _PREPARED, True)
+
+
+def resolve(
+    registry: Registry, ref: Any, view_args: Mapping[str, Any]
+) -> tuple[str, Any] | None:
+    """The ``(name, client)`` a callback serves on this request, or ``None``
+    when it serves no OAuth 2 client of this app.
+
+    :param registry: the app's registry.
+    :param ref: what the decorator was given: ``None``, a client name, a
+        client object (or a proxy to one), or a callable returning either.
+    :param view_args: the view's URL arguments.
+    """
+    if ref is None:
+        ref = _name_from_view(registry, view_args)
+    elif _is_callable_ref(ref):
+        ref = ref()
+    if ref is None:
+        return None
+    if isinstance(ref, str):
+        client = registry.client(ref)
+    else:
+        client = getattr(ref, "_get_current_object", lambda: ref)()
+    if client is None or not is_oauth2(client):
+        return None
+    prepare(client)
+    return str(client.name), client
+
+
+def _name_from_view(registry: Registry, view_args: Mapping[str, Any]) -> str | None:
+    known = registry.names()
+    for argument in NAME_ARGUMENTS:
+        value = view_args.get(argument)
+        if value is not None:
+            # The route names its client: an unknown one is the app's 404.
+            return value if isinstance(value, str) and value in known else None
+    matches = [value for value in view_args.values() if value in known]
+    if len(matches) == 1:
+        return str(matches[0])
+    names = registry.oauth2_names()
+    if len(names) == 1 and not matches:
+        return names[0]
+    if len(names) > 1 and not view_args:
+        registry.warn_ambiguous(names)
+    return None
+
+
+def _is_callable_ref(ref: Any) -> bool:
+    # A LocalProxy is callable too, but stands for a client object.
+    return (
+        callable(ref)
+        and not isinstance(ref, str)
+        and not hasattr(ref, "_get_current_object")
+        and not hasattr(ref, "authorize_access_token")
+    )
+
+
+def endpoint_urls(client: Any) -> list[str]:
+    """Every URL the client talks to that it already knows."""
+    metadata = getattr(client, "server_metadata", None) or {}
+    urls = [
+        client.access_token_url,
+        client.authorize_url,
+        client.api_base_url,
+        getattr(client, "_server_metadata_url", None),
+        metadata.get("token_endpoint"),
+        metadata.get("authorization_endpoint"),
+    ]
+    return [url for url in urls if isinstance(url, str) and url]
+
+
+def provider_hosts(client: Any) -> frozenset[str]:
+    """``host[:port]`` of every URL the client talks to, for telling
+    provider transport errors from the app's own."""
+    return frozenset(urlsplit(url).netloc.lower() for url in endpoint_urls(client))
+
+
+def link_hosts(client: Any) -> frozenset[str]:
+    """Hosts an ``error_uri`` from the client's token endpoint may link to:
+    the provider's own hosts and their ``docs.`` siblings (GitHub points
+    its errors at docs.github.com)."""
+    hosts = set()
+    for url in endpoint_urls(client):
+        host = (urlsplit(url).hostname or "").lower()
+        if not host:
+            continue
+        hosts.add(host)
+        labels = host.split(".")
+        if len(labels) >= 2 and not host.replace(".", "").isdigit():
+            hosts.add("docs." + ".".join(labels[-2:]))
+    return frozenset(hosts)

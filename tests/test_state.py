@@ -1,0 +1,156 @@
+"""Signed states: what they carry, and every way a forged, tampered or stale
+one is refused."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+import flask_oauth_recover.state as state_module
+from flask_oauth_recover.state import MAX_HISTORY
+from flask_oauth_recover.state import mint_state
+from flask_oauth_recover.state import origin_of
+from flask_oauth_recover.state import read_state
+from flask_oauth_recover.state import uri_digest
+
+NOW = 1_800_000_000.0
+URI = "https://app.example:8443/auth/github?next=%2Fcart"
+
+
+class FrozenTime:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenTime:
+    frozen = FrozenTime()
+    monkeypatch.setattr(state_module, "time", frozen)
+    return frozen
+
+
+@pytest.fixture(autouse=True)
+def app_context() -> Iterator[Flask]:
+    app = Flask(__name__)
+    app.secret_key = "state-test-key"
+    with app.app_context():
+        yield app
+
+
+def test_a_minted_state_reads_back(clock: FrozenTime) -> None:
+    signed = read_state(mint_state("ck", URI), 600)
+
+    assert signed is not None
+    assert (signed.history, signed.attempt) == ("ck", 2)
+    assert signed.origin == "https://app.example:8443"
+    assert signed.issued_at == int(NOW)
+    assert signed.sent(URI)
+    assert not signed.sent(URI + "&next=https://evil.example")
+
+
+def test_every_state_is_new() -> None:
+    states = {mint_state() for _ in range(100)}
+
+    assert len(states) == 100
+
+
+def test_the_default_redirect_uri_has_no_origin() -> None:
+    signed = read_state(mint_state(), 600)
+
+    assert signed is not None
+    assert (signed.history, signed.origin, signed.attempt) == ("", "", 0)
+    assert signed.sent("")
+
+
+@pytest.mark.parametrize("field", range(6))
+def test_changing_any_field_breaks_the_signature(field: int) -> None:
+    parts = mint_state("c", URI).split(".")
+    parts[field] = parts[field][:-1] + ("A" if parts[field][-1] != "A" else "B")
+
+    assert read_state(".".join(parts), 600) is None
+
+
+def test_another_apps_key_does_not_verify(app_context: Flask) -> None:
+    state = mint_state("c", URI)
+    app_context.secret_key = "another-key"
+
+    assert read_state(state, 600) is None
+
+
+def test_without_a_secret_key_nothing_verifies(app_context: Flask) -> None:
+    app_context.secret_key = None
+    state = mint_state("c", URI)
+
+    assert read_state(state, 600) is None
+
+
+@pytest.mark.parametrize(
+    ("age", "accepted"),
+    [(0, True), (600, True), (601, False), (-60, True), (-61, False)],
+)
+def test_age_limits(clock: FrozenTime, age: float, accepted: bool) -> None:
+    state = mint_state("", URI)
+    clock.now = NOW + age
+
+    assert (read_state(state, 600) is not None) is accepted
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, "", "plain-state", "a.b.c", "a.b.c.d.e.f.g", "....."],
+)
+def test_foreign_states_are_not_ours(value: str | None) -> None:
+    assert read_state(value, 600) is None
+
+
+def forge(history: str, uri: str = URI, issued: str | None = None) -> str:
+    """A state signed with the app's own key, as only the app can make."""
+    nonce, _, minted, origin, digest, _ = mint_state("", uri).split(".")
+    payload = ".".join([nonce, history, issued or minted, origin, digest])
+    return f"{payload}.{state_module._mac(payload)}"
+
+
+def test_the_history_must_be_made_of_known_letters() -> None:
+    assert read_state(forge("cz"), 600) is None
+    assert read_state(forge("c" * MAX_HISTORY), 600) is not None
+    assert read_state(forge("c" * (MAX_HISTORY + 1)), 600) is None
+
+
+def test_an_unreadable_time_is_refused() -> None:
+    assert read_state(forge("-", issued="not*base36"), 600) is None
+
+
+def test_the_origin_is_decoded_leniently() -> None:
+    weird = base64.urlsafe_b64encode(b"\xff\xfe").rstrip(b"=").decode()
+    nonce, history, minted, _, digest, _ = mint_state().split(".")
+    payload = ".".join([nonce, history, minted, weird, digest])
+    signed = read_state(f"{payload}.{state_module._mac(payload)}", 600)
+
+    assert signed is not None
+    assert signed.origin == "\ufffd\ufffd"
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("https://App.Example/cb", "https://app.example"),
+        ("http://user:pw@localhost:5000/cb?x=1", "http://localhost:5000"),
+        ("http://[::1]:8000/cb", "http://[::1]:8000"),
+        ("/relative", ""),
+        (None, ""),
+        ("http://[::1/cb", ""),
+    ],
+)
+def test_origin_of(url: str | None, origin: str) -> None:
+    assert origin_of(url) == origin
+
+
+def test_digests_differ_for_different_uris() -> None:
+    assert uri_digest(URI) != uri_digest(URI + "x")
+    assert len(uri_digest(URI)) == 11
