@@ -47,7 +47,9 @@ def create_app(wrapped: bool | None = None, provider_url: str | None = None) -> 
         authorize_url=f"{base}/login/oauth/authorize",
         access_token_url=f"{base}/login/oauth/access_token",
         api_base_url=f"{base}/api/",
-        client_kwargs={"scope": "read:user"},
+        # Both sides get the timeout the extension would otherwise add to the
+        # wrapped side only; it also keeps a stuck emulator from hanging a run.
+        client_kwargs={"scope": "read:user", "default_timeout": 15.0},
     )
     decorate: Callable[[Callable[..., Any]], Callable[..., Any]] = _unchanged
     if wrapped:

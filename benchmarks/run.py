@@ -2,32 +2,40 @@
 
 Run from the repository root::
 
-    python benchmarks/run.py            # about two minutes
-    python benchmarks/run.py --quick    # a smoke run, numbers not meaningful
+    python benchmarks/run.py               # everything, about 90 seconds
+    python benchmarks/run.py --in-process  # the in-process figures only
+    python benchmarks/run.py --gunicorn    # the gunicorn figures only
+    python benchmarks/run.py --quick       # a smoke run, numbers not meaningful
 
-It starts the provider emulator in a process of its own and the two app
-variants (``bench_app.py``) under gunicorn, two workers each, on loopback
-ports, then measures:
+The provider emulator runs in a process of its own on a loopback port. Two
+modes, each comparing the two variants of ``bench_app.py`` (bare Authlib,
+and the same app with ``OAuthRecover`` and ``@recover.callback``):
 
-1. the success-path callback over real HTTP: latency and login throughput,
-   in interleaved rounds (without, with, with, without, ...) so that drift
-   on the machine hits both alike;
-2. in process, calling the WSGI app directly: the wrapper's own cost per
-   callback when the view does no I/O, the error page and the restart
-   redirect;
-3. recovery from a rejected code end to end: the extra round trips.
+- in process (``in_process.py``): both variants built here and driven
+  through Flask's test client; the full login callback, its token exchange
+  going over loopback HTTP to the emulator, and the no-I/O callback view,
+  whose difference is the wrapper's own cost in µs; then the error page and
+  the restart redirect;
+- under gunicorn, two workers each: the success-path callback over real
+  HTTP, latency and login throughput; then recovery from a rejected code
+  end to end, with its extra round trips.
 
-Medians throughout; ratios are with / without. Not part of the test suite.
+Every comparison runs in interleaved rounds (without, with, with, without,
+...) so that drift on the machine hits both sides alike. Medians
+throughout; ratios are with / without, the headline one the median of the
+ratios of each pair of rounds. Only loopback addresses; the run ends on
+its own (``--deadline``). Not part of the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
+import ctypes
 import json
 import logging
 import os
 import platform
+import signal
 import socket
 import statistics
 import subprocess
@@ -44,19 +52,19 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import IO
 from typing import Any
-from urllib.parse import parse_qsl
-from urllib.parse import urlencode
 from urllib.parse import urlsplit
 
 import requests
-from flask import Flask
-from werkzeug.test import EnvironBuilder
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_app import create_app  # noqa: E402
+import in_process  # noqa: E402
+from paired import WITH  # noqa: E402
+from paired import WITHOUT  # noqa: E402
+from paired import Paired  # noqa: E402
+from paired import interleaved  # noqa: E402
 
 EMULATOR = """
 import sys, threading
@@ -65,6 +73,8 @@ ProviderEmulator().start(int(sys.argv[1]))
 threading.Event().wait()
 """
 TIMEOUT = 15.0
+#: ``prctl`` option: the signal a child gets when its parent dies.
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -83,12 +93,11 @@ class Figures:
 
 @dataclass
 class Settings:
-    """How long and how hard to measure."""
+    """How long and how hard to measure under gunicorn."""
 
     rounds: int
     seconds: float
     clients: int
-    calls: int
     recoveries: int
     verbose: bool = False
 
@@ -121,10 +130,17 @@ def wait_for(
     raise SystemExit(f"{what} did not start:\n{output}")
 
 
+def die_with_parent() -> None:
+    """Run in a child before it starts: Linux ends the child when this
+    process dies, even if it dies without cleaning up."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 @contextmanager
 def serve(
     command: list[str], env: dict[str, str], health: str, what: str
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``command`` until the block ends; its output goes to a log file,
     shown if it fails to start."""
     with tempfile.TemporaryFile() as log:
@@ -134,10 +150,11 @@ def serve(
             env={**os.environ, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent if sys.platform == "linux" else None,
         )
         try:
             wait_for(health, process, what, log)
-            yield
+            yield process
         finally:
             process.terminate()
             try:
@@ -145,6 +162,53 @@ def serve(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def emulator() -> Iterator[tuple[str, int]]:
+    """The provider emulator in a process of its own; yields its base URL
+    and process id."""
+    port = free_port()
+    provider = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-c", EMULATOR, str(port)]
+    with serve(command, {}, f"{provider}/_emulator/health", "emulator") as process:
+        yield provider, process.pid
+
+
+def set_cpus(pid: int, cpus: set[int]) -> None:
+    """Move every thread of process ``pid`` to ``cpus``; threads it starts
+    later inherit them."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            os.sched_setaffinity(int(task.name), cpus)
+        except ProcessLookupError:
+            pass  # a request thread that just ended
+
+
+@contextmanager
+def pinned_apart(other: int) -> Iterator[bool]:
+    """For the block, run this thread on one CPU and process ``other`` on
+    another; yields whether it could (Linux, two CPUs or more).
+
+    The test client and the emulator then never wait for each other's time
+    slice, nor migrate between CPUs mid-measurement, which on a 2-CPU
+    machine narrows the spread of the login rounds.
+    """
+    if sys.platform != "linux":
+        yield False
+        return
+    mine, theirs = os.sched_getaffinity(0), os.sched_getaffinity(other)
+    cpus = sorted(mine & theirs)
+    if len(cpus) < 2:
+        yield False
+        return
+    set_cpus(other, {cpus[1]})
+    os.sched_setaffinity(0, {cpus[0]})
+    try:
+        yield True
+    finally:
+        os.sched_setaffinity(0, mine)
+        set_cpus(other, theirs)
 
 
 def gunicorn(
@@ -166,6 +230,17 @@ def gunicorn(
         "bench_app:create_app()",
     ]
     return command, {"WRAPPED": "1" if wrapped else "0", "PROVIDER_URL": provider}
+
+
+def end_by(seconds: float) -> None:
+    """Stop the run with an error after ``seconds``, cleaning up on the way
+    out: whatever hangs, the benchmark ends on its own."""
+
+    def expire(signum: int, frame: Any) -> None:
+        raise SystemExit(f"the benchmark ran past its deadline of {seconds:g} s")
+
+    signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
 
 
 # -- over HTTP -------------------------------------------------------------------
@@ -248,61 +323,99 @@ def reject_next_code(provider: str) -> None:
     answer.raise_for_status()
 
 
-# -- in process ------------------------------------------------------------------
+def measure_gunicorn(
+    settings: Settings, provider: str
+) -> tuple[Figures, dict[str, float]]:
+    """Start both variants under gunicorn, then measure the success path
+    and recovery over HTTP."""
+    ports = {side: free_port() for side in (WITHOUT, WITH)}
+    apps = {side: f"http://127.0.0.1:{port}" for side, port in ports.items()}
+    with ExitStack() as stack:
+        for side, url in apps.items():
+            command, env = gunicorn(ports[side], side == WITH, provider)
+            stack.enter_context(
+                serve(command, env, f"{url}/health", f"gunicorn ({side})")
+            )
+        figures = measure_http(settings, provider, apps)
+        recovery = measure_recovery(settings, provider, apps)
+    return figures, recovery
 
 
-def callback_environ(app: Flask, path: str) -> dict[str, Any]:
-    """A WSGI environ for a callback on ``path`` whose state is pending in
-    the session cookie, as after a real login."""
-    client = app.test_client()
-    login = client.get("/login")
-    state = dict(parse_qsl(urlsplit(login.location).query))["state"]
-    cookie = client.get_cookie("session")
-    assert cookie is not None
-    builder = EnvironBuilder(
-        path=path,
-        base_url="http://127.0.0.1:5000",
-        query_string=urlencode({"code": "0123456789abcdef0123", "state": state}),
-        headers=[("Cookie", f"session={cookie.value}")],
+def measure_http(settings: Settings, provider: str, apps: dict[str, str]) -> Figures:
+    """Success-path logins against both gunicorn servers, interleaved."""
+    print(
+        f"Under gunicorn: {settings.rounds} interleaved rounds of "
+        f"{settings.seconds:g} s per side, {settings.clients} browsers at once ..."
     )
-    try:
-        return builder.get_environ()
-    finally:
-        builder.close()
+    for url in apps.values():  # warm up: imports, pools, caches
+        load(url, provider, min(1.0, settings.seconds), settings.clients)
+    loads: dict[str, list[Load]] = {side: [] for side in apps}
+
+    def one_side(side: str) -> Callable[[], float]:
+        def run() -> float:
+            result = load(apps[side], provider, settings.seconds, settings.clients)
+            loads[side].append(result)
+            return result.throughput
+
+        return run
+
+    interleaved({side: one_side(side) for side in apps}, settings.rounds)
+    if settings.verbose:
+        for side, rounds in loads.items():
+            medians = " ".join(
+                f"{statistics.median(r.latencies) * 1e3:.2f}" for r in rounds
+            )
+            print(f"  {side:>7}: callback ms per round: {medians}")
+    ratios = [
+        statistics.median(w.latencies) / statistics.median(o.latencies)
+        for o, w in zip(loads[WITHOUT], loads[WITH], strict=True)
+    ]
+    return Figures(
+        latency_ms={
+            side: statistics.median(statistics.median(r.latencies) for r in rounds)
+            * 1e3
+            for side, rounds in loads.items()
+        },
+        throughput={
+            side: statistics.median(r.throughput for r in rounds)
+            for side, rounds in loads.items()
+        },
+        logins={side: sum(r.logins for r in rounds) for side, rounds in loads.items()},
+        latency_ratio=statistics.median(ratios),
+        latency_ratios=ratios,
+        throughput_ratio=statistics.median(
+            w.throughput / o.throughput
+            for o, w in zip(loads[WITHOUT], loads[WITH], strict=True)
+        ),
+    )
 
 
-def per_call(app: Flask, environ: dict[str, Any], calls: int) -> float:
-    """Seconds per call of the WSGI app, the response body consumed."""
-    statuses: list[str] = []
+def measure_recovery(
+    settings: Settings, provider: str, apps: dict[str, str]
+) -> dict[str, float]:
+    """Logins on the wrapped server with and without a rejected code."""
+    print("Recovery: logins whose first code the provider rejects ...")
+    normal = [log_in(apps[WITH], provider) for _ in range(settings.recoveries)]
+    recovered = []
+    for _ in range(settings.recoveries):
+        reject_next_code(provider)
+        recovered.append(log_in(apps[WITH], provider))
+    reject_next_code(provider)
+    unwrapped = log_in(apps[WITHOUT], provider)
+    if any(login.final_status != 200 for login in normal + recovered):
+        raise RuntimeError("a wrapped login did not end signed in")
 
-    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
-        statuses.append(status)
+    def median(logins: list[Login], attribute: str) -> float:
+        return float(statistics.median(getattr(login, attribute) for login in logins))
 
-    started = time.perf_counter()
-    for _ in range(calls):
-        body = app.wsgi_app(dict(environ), start_response)
-        for _chunk in body:
-            pass
-        close = getattr(body, "close", None)
-        if close is not None:
-            close()
-    elapsed = time.perf_counter() - started
-    if statuses[-1][:1] not in ("2", "3", "5"):
-        raise RuntimeError(f"unexpected status {statuses[-1]}")
-    return elapsed / calls
-
-
-def interleaved(
-    sides: dict[str, Callable[[], float]], rounds: int
-) -> dict[str, list[float]]:
-    """Run each side once per round, alternating which goes first."""
-    results: dict[str, list[float]] = {name: [] for name in sides}
-    names = list(sides)
-    for round_number in range(rounds):
-        order = names if round_number % 2 == 0 else names[::-1]
-        for name in order:
-            results[name].append(sides[name]())
-    return results
+    return {
+        "extra trips": median(recovered, "authorizations")
+        - median(normal, "authorizations"),
+        "extra requests": median(recovered, "requests") - median(normal, "requests"),
+        "normal ms": median(normal, "callback_seconds") * 1e3,
+        "recovered ms": median(recovered, "callback_seconds") * 1e3,
+        "without status": float(unwrapped.final_status),
+    }
 
 
 # -- report ----------------------------------------------------------------------
@@ -331,31 +444,198 @@ def ratio(without: float, with_: float) -> str:
     return f"{with_ / without:.3f}" if without else "-"
 
 
+def print_rows(rows: list[tuple[str, ...]]) -> None:
+    """A table: a label column, then right-aligned figures."""
+    widths = (44, 11, 11, 8, 18)
+    print()
+    for row in rows:
+        label, *figures = row
+        print(
+            f"{label:<{widths[0]}}"
+            + "".join(
+                f"{figure:>{width}}"
+                for figure, width in zip(figures, widths[1:], strict=False)
+            )
+        )
+    print()
+
+
+def print_in_process(figures: in_process.Figures, pinned: bool) -> None:
+    """The in-process results and how they stand against the targets."""
+    login, no_io = figures.login, figures.no_io
+
+    def interval(bounds: tuple[float, float], digits: int) -> str:
+        return f"{bounds[0]:.{digits}f} to {bounds[1]:.{digits}f}"
+
+    def paired_row(label: str, paired: Paired) -> tuple[str, ...]:
+        return (
+            label,
+            f"{paired.median_without:.1f}",
+            f"{paired.median_with:.1f}",
+            f"{paired.ratio:.3f}",
+            interval(paired.ratio_interval, 3),
+        )
+
+    def cost_row(label: str, paired: Paired) -> tuple[str, ...]:
+        return (
+            label,
+            "",
+            f"{paired.difference:+.1f}",
+            "",
+            interval(paired.difference_interval, 1),
+        )
+
+    rows = [
+        ("In process (µs)", WITHOUT, WITH, "ratio", "95% CI"),
+        paired_row("login callback, token exchange included", login),
+        cost_row("  its cost (median of paired differences)", login),
+        paired_row("no-I/O callback view", no_io),
+        cost_row("  the wrapper's own cost (idem)", no_io),
+    ]
+    if not figures.a_a:
+        rows += [
+            ("error page render", "-", f"{figures.error_page:.0f}"),
+            ("restart redirect", "-", f"{figures.restart:.0f}"),
+        ]
+    print_rows(rows)
+
+    def verdict(met: bool) -> str:
+        return "met" if met else "NOT met"
+
+    print(
+        f"{figures.logins} logins in process, {len(login.ratios)} pairs of "
+        "rounds; each round's figure is the median of its calls; ratios and "
+        "costs are medians over the pairs, with their 95% confidence interval."
+    )
+    if pinned:
+        print("This process and the emulator each ran on a CPU of their own.")
+    if figures.a_a:
+        print(
+            "A/A run: both sides without the extension; the 'with' column is a "
+            "second bare app, so any cost shown is noise or bias."
+        )
+        return
+    print(
+        f"Targets: login callback ratio <= 1.01: {login.ratio:.3f}, "
+        f"{verdict(login.ratio <= 1.01)}; the wrapper's own cost <= 10 µs: "
+        f"{no_io.difference:.1f} µs, {verdict(no_io.difference <= 10)}."
+    )
+
+
+def print_gunicorn(figures: Figures, recovery: dict[str, float]) -> None:
+    """The results over HTTP, side by side."""
+    latency, throughput = figures.latency_ms, figures.throughput
+    print_rows(
+        [
+            ("Under gunicorn, 2 workers each", WITHOUT, WITH, "ratio"),
+            (
+                "success callback latency, median (ms)",
+                f"{latency[WITHOUT]:.2f}",
+                f"{latency[WITH]:.2f}",
+                f"{figures.latency_ratio:.3f}",
+            ),
+            (
+                "login throughput, median (logins/s)",
+                f"{throughput[WITHOUT]:.1f}",
+                f"{throughput[WITH]:.1f}",
+                f"{figures.throughput_ratio:.3f}",
+            ),
+            (
+                "rejected code: how the login ends",
+                f"HTTP {recovery['without status']:.0f}",
+                "signed in",
+            ),
+            (
+                "rejected code: extra trips to the provider",
+                "-",
+                f"{recovery['extra trips']:g} (max 1)",
+            ),
+            (
+                "rejected code: extra browser requests",
+                "-",
+                f"{recovery['extra requests']:g}",
+            ),
+            (
+                "rejected code vs normal login: callback ms",
+                f"{recovery['normal ms']:.2f}",
+                f"{recovery['recovered ms']:.2f}",
+                ratio(recovery["normal ms"], recovery["recovered ms"]),
+            ),
+        ]
+    )
+    overhead = (figures.latency_ratio - 1) * 100
+    print(
+        f"{figures.logins[WITHOUT]} + {figures.logins[WITH]} logins over HTTP. "
+        f"Success-path callback latency, with / without (median of paired "
+        f"rounds): {overhead:+.2f}%; the pairs ranged "
+        f"{(min(figures.latency_ratios) - 1) * 100:+.1f}% to "
+        f"{(max(figures.latency_ratios) - 1) * 100:+.1f}%."
+    )
+    print(
+        "Last row: the wrapped app, a normal login's callback time against a "
+        "rejected-code login's two callbacks."
+    )
+
+
+# -- main ------------------------------------------------------------------------
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Parse arguments, measure, print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=6, help="A/B rounds over HTTP")
-    parser.add_argument("--seconds", type=float, default=5.0, help="per side per round")
-    parser.add_argument("--clients", type=int, default=2, help="concurrent browsers")
-    parser.add_argument(
-        "--calls", type=int, default=3000, help="in-process calls per round"
+    """Parse arguments, measure, print the tables."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Without --in-process or --gunicorn, both modes run.",
     )
-    parser.add_argument(
-        "--recoveries", type=int, default=30, help="logins per recovery side"
+    mode = parser.add_argument_group("modes")
+    mode.add_argument(
+        "--in-process", action="store_true", help="the in-process figures"
     )
+    mode.add_argument("--gunicorn", action="store_true", help="the gunicorn figures")
     parser.add_argument("--quick", action="store_true", help="a smoke run")
     parser.add_argument("--verbose", action="store_true", help="per-round figures")
+    parser.add_argument(
+        "--deadline", type=float, help="seconds before giving up (default: 1800)"
+    )
+    local = parser.add_argument_group("in process")
+    defaults = in_process.Settings()
+    local.add_argument(
+        "--local-rounds", type=int, default=defaults.rounds, help="paired rounds"
+    )
+    local.add_argument(
+        "--logins", type=int, default=defaults.logins, help="per side per round"
+    )
+    local.add_argument(
+        "--a-a",
+        action="store_true",
+        help="both sides without the extension, to see the figures' noise",
+    )
+    local.add_argument(
+        "--calls",
+        type=int,
+        default=defaults.calls,
+        help="no-I/O calls per side per round",
+    )
+    served = parser.add_argument_group("under gunicorn")
+    served.add_argument("--rounds", type=int, default=6, help="paired rounds")
+    served.add_argument("--seconds", type=float, default=5.0, help="per side per round")
+    served.add_argument("--clients", type=int, default=2, help="concurrent browsers")
+    served.add_argument(
+        "--recoveries", type=int, default=30, help="logins per recovery side"
+    )
     args = parser.parse_args(argv)
+    both = not (args.in_process or args.gunicorn)
     settings = Settings(
-        args.rounds,
-        args.seconds,
-        args.clients,
-        args.calls,
-        args.recoveries,
-        args.verbose,
+        args.rounds, args.seconds, args.clients, args.recoveries, args.verbose
+    )
+    local_settings = in_process.Settings(
+        rounds=args.local_rounds, logins=args.logins, calls=args.calls, a_a=args.a_a
     )
     if args.quick:
-        settings = Settings(2, 0.5, 2, 200, 3, args.verbose)
+        settings = Settings(2, 0.5, 2, 3, args.verbose)
+        local_settings = in_process.Settings(
+            rounds=4, logins=5, calls=50, failures=20, warmup=10, a_a=args.a_a
+        )
+    end_by(args.deadline or (300 if args.quick else 1800))
 
     # The extension logs every failure; the benchmark keeps the records but
     # not the output.
@@ -364,233 +644,20 @@ def main(argv: list[str] | None = None) -> None:
     logger.propagate = False
 
     print(f"Machine: {machine()}")
-    ports = {"provider": free_port(), "without": free_port(), "with": free_port()}
-    provider = f"http://127.0.0.1:{ports['provider']}"
-    apps = {side: f"http://127.0.0.1:{ports[side]}" for side in ("without", "with")}
-    with ExitStack() as stack:
-        stack.enter_context(
-            serve(
-                [sys.executable, "-c", EMULATOR, str(ports["provider"])],
-                {},
-                f"{provider}/_emulator/health",
-                "emulator",
-            )
-        )
-        for side, url in apps.items():
-            command, env = gunicorn(ports[side], side == "with", provider)
-            stack.enter_context(
-                serve(command, env, f"{url}/health", f"gunicorn ({side})")
-            )
-        figures = measure_http(settings, provider, apps)
-        in_process = measure_in_process(settings, provider)
-        recovery = measure_recovery(settings, provider, apps)
-    print_table(figures, in_process, recovery)
-
-
-def measure_http(settings: Settings, provider: str, apps: dict[str, str]) -> Figures:
-    """Success-path logins against both gunicorn servers, interleaved."""
-    print(
-        f"Over HTTP: {settings.rounds} interleaved rounds of {settings.seconds:g} s "
-        f"per side, {settings.clients} browsers at once ..."
-    )
-    for url in apps.values():  # warm up: imports, pools, caches
-        load(url, provider, min(1.0, settings.seconds), settings.clients)
-    loads: dict[str, list[Load]] = {side: [] for side in apps}
-
-    def one_side(side: str) -> Callable[[], float]:
-        def run() -> float:
-            result = load(apps[side], provider, settings.seconds, settings.clients)
-            loads[side].append(result)
-            return result.throughput
-
-        return run
-
-    interleaved({side: one_side(side) for side in apps}, settings.rounds)
-    if settings.verbose:
-        for side, rounds in loads.items():
-            medians = " ".join(
-                f"{statistics.median(r.latencies) * 1e3:.2f}" for r in rounds
-            )
-            print(f"  {side:>7}: callback ms per round: {medians}")
-    ratios = [
-        statistics.median(w.latencies) / statistics.median(o.latencies)
-        for o, w in zip(loads["without"], loads["with"], strict=True)
-    ]
-    return Figures(
-        latency_ms={
-            side: statistics.median(statistics.median(r.latencies) for r in rounds)
-            * 1e3
-            for side, rounds in loads.items()
-        },
-        throughput={
-            side: statistics.median(r.throughput for r in rounds)
-            for side, rounds in loads.items()
-        },
-        logins={side: sum(r.logins for r in rounds) for side, rounds in loads.items()},
-        latency_ratio=statistics.median(ratios),
-        latency_ratios=ratios,
-        throughput_ratio=statistics.median(
-            w.throughput / o.throughput
-            for o, w in zip(loads["without"], loads["with"], strict=True)
-        ),
-    )
-
-
-def measure_in_process(settings: Settings, provider: str) -> dict[str, float]:
-    """Microseconds per call: the no-I/O callback on both sides, and the
-    wrapped app's error page and restart redirect."""
-    print("In process: the WSGI app called directly ...")
-    apps = {
-        "without": create_app(wrapped=False, provider_url=provider),
-        "with": create_app(wrapped=True, provider_url=provider),
-    }
-    # Many short rounds: the median shrugs off a burst of other work.
-    rounds = max(settings.rounds * 2, 10)
-    no_io = interleaved(
-        {
-            side: functools.partial(
-                per_call, app, callback_environ(app, "/no-io"), settings.calls // 2
-            )
-            for side, app in apps.items()
-        },
-        rounds,
-    )
-    wrapped = apps["with"]
-    failures = interleaved(
-        {
-            name: functools.partial(
-                per_call,
-                wrapped,
-                callback_environ(wrapped, f"/fails/{error}"),
-                max(settings.calls // 5, 20),
-            )
-            for name, error in (
-                ("error page", "incorrect_client_credentials"),
-                ("restart", "bad_verification_code"),
-            )
-        },
-        rounds,
-    )
-    return {
-        name: statistics.median(times) * 1e6
-        for name, times in {**no_io, **failures}.items()
-    }
-
-
-def measure_recovery(
-    settings: Settings, provider: str, apps: dict[str, str]
-) -> dict[str, float]:
-    """Logins on the wrapped server with and without a rejected code."""
-    print("Recovery: logins whose first code the provider rejects ...")
-    normal = [log_in(apps["with"], provider) for _ in range(settings.recoveries)]
-    recovered = []
-    for _ in range(settings.recoveries):
-        reject_next_code(provider)
-        recovered.append(log_in(apps["with"], provider))
-    reject_next_code(provider)
-    unwrapped = log_in(apps["without"], provider)
-    if any(login.final_status != 200 for login in normal + recovered):
-        raise RuntimeError("a wrapped login did not end signed in")
-
-    def median(logins: list[Login], attribute: str) -> float:
-        return float(statistics.median(getattr(login, attribute) for login in logins))
-
-    return {
-        "extra trips": median(recovered, "authorizations")
-        - median(normal, "authorizations"),
-        "extra requests": median(recovered, "requests") - median(normal, "requests"),
-        "normal ms": median(normal, "callback_seconds") * 1e3,
-        "recovered ms": median(recovered, "callback_seconds") * 1e3,
-        "without status": float(unwrapped.final_status),
-    }
-
-
-def print_table(
-    figures: Figures, in_process: dict[str, float], recovery: dict[str, float]
-) -> None:
-    """The results, side by side."""
-    latency, throughput = figures.latency_ms, figures.throughput
-    rows = [
-        ("", "without", "with", "ratio"),
-        (
-            "success callback latency, median (ms)",
-            f"{latency['without']:.2f}",
-            f"{latency['with']:.2f}",
-            f"{figures.latency_ratio:.3f}",
-        ),
-        (
-            "login throughput, median (logins/s)",
-            f"{throughput['without']:.1f}",
-            f"{throughput['with']:.1f}",
-            f"{figures.throughput_ratio:.3f}",
-        ),
-        (
-            "no-I/O callback, in process (µs/call)",
-            f"{in_process['without']:.1f}",
-            f"{in_process['with']:.1f}",
-            ratio(in_process["without"], in_process["with"]),
-        ),
-        (
-            "  the wrapper's own cost (µs/call)",
-            "",
-            f"{in_process['with'] - in_process['without']:.1f}",
-            "",
-        ),
-        (
-            "error page render, in process (µs)",
-            "-",
-            f"{in_process['error page']:.0f}",
-            "",
-        ),
-        ("restart redirect, in process (µs)", "-", f"{in_process['restart']:.0f}", ""),
-        (
-            "rejected code: how the login ends",
-            f"HTTP {recovery['without status']:.0f}",
-            "signed in",
-            "",
-        ),
-        (
-            "rejected code: extra trips to the provider",
-            "-",
-            f"{recovery['extra trips']:g} (max 1)",
-            "",
-        ),
-        (
-            "rejected code: extra browser requests",
-            "-",
-            f"{recovery['extra requests']:g}",
-            "",
-        ),
-        (
-            "rejected code vs normal login: callback ms",
-            f"{recovery['normal ms']:.2f}",
-            f"{recovery['recovered ms']:.2f}",
-            ratio(recovery["normal ms"], recovery["recovered ms"]),
-        ),
-    ]
-    print()
-    for label, without, with_, rate in rows:
-        print(f"{label:<44}{without:>12}{with_:>14}{rate:>8}")
-    overhead = (figures.latency_ratio - 1) * 100
-    own_cost = in_process["with"] - in_process["without"]
-    share = own_cost / (latency["without"] * 1e3) * 100
-    print()
-    print(
-        f"{figures.logins['without']} + {figures.logins['with']} logins over HTTP. "
-        f"Success-path callback latency, with / without (median of paired "
-        f"rounds): {overhead:+.2f}% (target: under 2%); the pairs ranged "
-        f"{(min(figures.latency_ratios) - 1) * 100:+.1f}% to "
-        f"{(max(figures.latency_ratios) - 1) * 100:+.1f}%."
-    )
-    print(
-        f"The wrapper's own cost ({own_cost:.0f} µs) is {share:.2f}% of the "
-        "success-path callback measured here, against an emulator on loopback; "
-        "against github.com the callback takes far longer and the share is smaller."
-    )
-    print(
-        "Last row: the wrapped app, a normal login's callback time against a "
-        "rejected-code login's two callbacks."
-    )
+    with emulator() as (provider, emulator_pid):
+        local_figures, pinned = None, False
+        if both or args.in_process:
+            with pinned_apart(emulator_pid) as pinned:
+                local_figures = in_process.measure(
+                    local_settings, provider, args.verbose
+                )
+        served_figures = None
+        if both or args.gunicorn:
+            served_figures = measure_gunicorn(settings, provider)
+    if local_figures is not None:
+        print_in_process(local_figures, pinned)
+    if served_figures is not None:
+        print_gunicorn(*served_figures)
 
 
 if __name__ == "__main__":
