@@ -1,6 +1,7 @@
 """Tests for ``ProviderEmulator.stand_in_for``: apps written for github.com,
-registered every way public apps register Authlib clients, signing in
-against the emulator over loopback HTTP without a line changed."""
+registered every way public apps register Authlib clients (at setup, in a
+``before_request`` function, in the login view), signing in against the
+emulator over loopback HTTP without a line changed."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from authlib.integrations.flask_client import OAuth
 from flask import Flask
+from flask import redirect
 from flask import url_for
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -24,6 +26,8 @@ from flask_oauth_recover.testing import StandIn
 from tests.apps import config_keys
 from tests.apps import factory_app
 from tests.apps import literal_urls
+from tests.apps import register_in_view
+from tests.apps import setup_per_request
 
 GITHUB_AUTHORIZE = "https://github.com/login/oauth/authorize"
 GITHUB_TOKEN = "https://github.com/login/oauth/access_token"
@@ -31,6 +35,14 @@ GITHUB_API = "https://api.github.com/"
 # Credentials of "the real OAuth App", which the emulator does not accept.
 REAL_CLIENT_ID = "Iv1.feedfacecafebeef"
 REAL_SECRET = "f" * 40
+# An OAuth 1 client's registration, which the emulator cannot stand in for.
+TWITTER = {
+    "client_id": "key",
+    "client_secret": "secret",
+    "request_token_url": "https://api.twitter.com/oauth/request_token",
+    "access_token_url": "https://api.twitter.com/oauth/access_token",
+    "authorize_url": "https://api.twitter.com/oauth/authenticate",
+}
 
 
 @pytest.fixture
@@ -101,7 +113,7 @@ def test_absolute_api_urls_reach_the_emulator(provider: ProviderEmulator) -> Non
     # The factory app reads get("/user"), then the primary address from
     # get("https://api.github.com/user/emails"): the only place it is listed
     # for a user who keeps it private.
-    provider.profile["email"] = None
+    provider.user["email"] = None
     app = factory_app.create_app({"TESTING": True})
     with provider.stand_in_for(app):
         response, _ = sign_in(provider, app.test_client())
@@ -286,34 +298,199 @@ def test_discovery_client_uses_the_emulator_metadata_and_gets_its_own_back() -> 
         assert len(stand_in.token_requests) == 1
 
 
+# -- clients registered lazily -----------------------------------------------
+
+LAZY_APPS: dict[str, Callable[[], Flask]] = {
+    # oauth.init_app(app) and oauth.register() in a before_request function,
+    # before every request, as authlib/auth-playground does.
+    "set up in before_request": lambda: setup_per_request.create_app(
+        {
+            "TESTING": True,
+            "GITHUB_CLIENT_ID": REAL_CLIENT_ID,
+            "GITHUB_CLIENT_SECRET": REAL_SECRET,
+        }
+    ),
+    # OAuth(app) at setup, oauth.register() in the login view, each time.
+    "registered in the login view": lambda: register_in_view.create_app(
+        {"TESTING": True}
+    ),
+}
+
+
+@pytest.mark.parametrize("make_app", LAZY_APPS.values(), ids=list(LAZY_APPS))
+def test_a_client_registered_lazily_is_stood_in_once_registered(
+    provider: ProviderEmulator, make_app: Callable[[], Flask]
+) -> None:
+    app = make_app()
+    with provider.stand_in_for(app, "github") as stand_in:
+        assert stand_in.pending
+        client = app.test_client()
+        response, visited = sign_in(provider, client)
+        assert stand_in.active
+        assert response.text == "Signed in as octocat"
+        assert visited[0].startswith(provider.authorize_url + "?")
+        assert provider.authorize_requests[0]["client_id"] == provider.client_id
+
+        # The app registers the client again on later requests; the client
+        # Authlib created the first time stays stood in.
+        provider.reject_next_codes(1)
+        response, visited = sign_in(provider, app.test_client())
+        assert response.text == "Signed in as octocat"
+        assert len(provider.token_requests) == 3
+
+    assert not stand_in.active
+    location = login_location(app)
+    assert location.startswith(GITHUB_AUTHORIZE + "?")
+    assert "127.0.0.1" not in location
+
+
+def test_a_client_set_up_in_before_request_gets_its_own_credentials_back(
+    provider: ProviderEmulator,
+) -> None:
+    app = LAZY_APPS["set up in before_request"]()
+    hooks = list(app.before_request_funcs[None])
+    with provider.stand_in_for(app, "github"):
+        assert sign_in(provider, app.test_client())[0].text == "Signed in as octocat"
+    assert app.before_request_funcs[None] == hooks
+    location = login_location(app)
+    assert parse_qs(urlsplit(location).query)["client_id"] == [REAL_CLIENT_ID]
+
+
+def test_stand_in_after_a_lazy_apps_first_request_applies_at_once(
+    provider: ProviderEmulator,
+) -> None:
+    # By then the app has its registry and client: nothing to wait for.
+    app = LAZY_APPS["set up in before_request"]()
+    assert login_location(app).startswith(GITHUB_AUTHORIZE + "?")
+    with provider.stand_in_for(app, "github") as stand_in:
+        assert stand_in.active
+        assert login_location(app).startswith(provider.authorize_url + "?")
+    assert login_location(app).startswith(GITHUB_AUTHORIZE + "?")
+
+
+def test_a_waiting_stand_in_is_undone_when_the_emulator_stops() -> None:
+    app = LAZY_APPS["registered in the login view"]()
+    emulator = ProviderEmulator().start()
+    try:
+        stand_in = emulator.stand_in_for(app)
+    finally:
+        emulator.stop()
+    assert not stand_in.pending
+    assert login_location(app).startswith(GITHUB_AUTHORIZE + "?")
+
+
+def test_a_registry_created_in_the_view_is_reported(
+    provider: ProviderEmulator,
+) -> None:
+    # The stand-in's before_request function runs before the view, so it
+    # cannot see a registry the view creates: follow() says so.
+    app = Flask(__name__)
+    app.config.update(TESTING=True, SECRET_KEY="test")
+
+    @app.route("/login")
+    def login() -> Any:
+        oauth = OAuth(app)
+        github = oauth.register(
+            "github",
+            authorize_url=GITHUB_AUTHORIZE,
+            access_token_url=GITHUB_TOKEN,
+            api_base_url=GITHUB_API,
+        )
+        return github.authorize_redirect(url_for("login", _external=True))
+
+    with (
+        provider.stand_in_for(app),
+        pytest.raises(RuntimeError, match="registered during a request after"),
+    ):
+        sign_in(provider, app.test_client())
+
+
+def test_an_oauth1_client_registered_lazily_is_refused_when_registered(
+    provider: ProviderEmulator,
+) -> None:
+    app = Flask(__name__)
+    app.config.update(TESTING=True, SECRET_KEY="test")
+    oauth = OAuth(app)
+
+    @app.route("/login")
+    def login() -> Any:
+        twitter = oauth.register("twitter", **TWITTER)
+        return twitter.authorize_redirect(url_for("login", _external=True))
+
+    with provider.stand_in_for(app, "twitter") as stand_in:
+        client = app.test_client()
+        with pytest.raises(ValueError, match="'twitter'.* is an OAuth 1 client"):
+            client.get("/login")
+        assert not stand_in.active
+        with pytest.raises(ValueError, match="is an OAuth 1 client"):
+            stand_in.check()
+    assert oauth.twitter.authorize_url == TWITTER["authorize_url"]
+
+
 # -- errors ------------------------------------------------------------------
 
 
-def test_unknown_client_name(provider: ProviderEmulator) -> None:
-    with pytest.raises(LookupError, match=r"'gitlab'.*registered: \['github'\]"):
-        provider.stand_in_for(literal_urls.app, "gitlab")
-    assert login_location(literal_urls.app).startswith(GITHUB_AUTHORIZE + "?")
+def test_a_name_never_registered_is_named_when_the_login_leaves(
+    provider: ProviderEmulator,
+) -> None:
+    # The stand-in cannot tell a typo from a client registered later: it
+    # waits, and follow() says what it waits for once the login goes to
+    # github.com instead.
+    app = literal_urls.app
+    create_client = literal_urls.oauth.create_client
+    with provider.stand_in_for(app, "gitlab") as stand_in:
+        assert stand_in.pending
+        assert repr(stand_in).endswith("(pending)>")
+        client = app.test_client()
+        with pytest.raises(
+            LookupError,
+            match=r"no Authlib client is registered as 'gitlab' on '[\w.]+'; "
+            r"registered: \['github'\]\..* redirected to github\.com instead",
+        ):
+            sign_in(provider, client)
+    assert not stand_in.pending
+    stand_in.check()  # restored: nothing to report
+    assert literal_urls.oauth.create_client == create_client
+    assert login_location(app).startswith(GITHUB_AUTHORIZE + "?")
+    assert provider.authorize_requests == []
 
 
 def test_oauth1_client_is_refused(provider: ProviderEmulator) -> None:
     app = Flask(__name__)
     oauth = OAuth(app)
-    oauth.register(
-        "twitter",
-        client_id="key",
-        client_secret="secret",
-        request_token_url="https://api.twitter.com/oauth/request_token",
-        access_token_url="https://api.twitter.com/oauth/access_token",
-        authorize_url="https://api.twitter.com/oauth/authenticate",
-    )
+    oauth.register("twitter", **TWITTER)
     with pytest.raises(ValueError, match="'twitter'.* is an OAuth 1 client"):
         provider.stand_in_for(app, "twitter")
-    assert oauth.twitter.authorize_url == "https://api.twitter.com/oauth/authenticate"
+    assert oauth.twitter.authorize_url == TWITTER["authorize_url"]
 
 
 def test_app_without_authlib(provider: ProviderEmulator) -> None:
-    with pytest.raises(RuntimeError, match="has no Authlib OAuth registry"):
-        provider.stand_in_for(Flask(__name__))
+    app = Flask(__name__)
+
+    @app.route("/login")
+    def login() -> Any:
+        return redirect(GITHUB_AUTHORIZE + "?client_id=x")
+
+    hooks = list(app.before_request_funcs.get(None, []))
+    with provider.stand_in_for(app) as stand_in:
+        assert stand_in.pending
+        with pytest.raises(
+            RuntimeError,
+            match=r"has no Authlib OAuth registry: stand_in_for\(\) is still "
+            r"waiting for OAuth\(app\)",
+        ):
+            sign_in(provider, app.test_client())
+    assert app.before_request_funcs.get(None, []) == hooks
+
+
+def test_app_without_authlib_after_its_first_request(
+    provider: ProviderEmulator,
+) -> None:
+    app = Flask(__name__)
+    app.test_client().get("/")
+    with pytest.raises(RuntimeError, match="before the app's first request"):
+        provider.stand_in_for(app)
+    assert provider.token_requests == []
 
 
 def test_emulator_must_be_running() -> None:

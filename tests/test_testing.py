@@ -465,11 +465,9 @@ def test_user_answers_at_the_root_and_under_api(
     }
 
 
-def test_user_reports_login_and_profile_overrides() -> None:
-    profile = {"name": "Mona Lisa", "email": None, "bio": "Tester"}
-    with ProviderEmulator(
-        callback_url=CALLBACK, login="mona", profile=profile
-    ) as emulator:
+def test_user_reports_login_and_user_field_overrides() -> None:
+    fields = {"name": "Mona Lisa", "email": None, "bio": "Tester"}
+    with ProviderEmulator(callback_url=CALLBACK, login="mona", user=fields) as emulator:
         user = api_get(emulator, "/user", user_token(emulator)).json()
     assert (user["login"], user["name"], user["bio"]) == ("mona", "Mona Lisa", "Tester")
     assert user["email"] is None
@@ -511,7 +509,7 @@ def test_user_emails(provider: ProviderEmulator, scope: str, path: str) -> None:
 
 
 def test_user_emails_lists_a_private_primary_address() -> None:
-    with ProviderEmulator(callback_url=CALLBACK, profile={"email": None}) as emulator:
+    with ProviderEmulator(callback_url=CALLBACK, user={"email": None}) as emulator:
         token = user_token(emulator, "user:email")
         [primary, _] = api_get(emulator, "/user/emails", token).json()
     assert primary["email"] == "octocat@example.com"
@@ -525,6 +523,69 @@ def test_user_emails_needs_an_email_scope(provider: ProviderEmulator) -> None:
     assert response.json()["message"] == "Not Found"
     assert response.headers["X-Accepted-OAuth-Scopes"] == "user, user:email"
     assert response.headers["X-OAuth-Scopes"] == "read:user"
+
+
+@pytest.mark.parametrize("path", ["/user/repos", "/api/user/repos"])
+def test_user_repos(provider: ProviderEmulator, path: str) -> None:
+    response = api_get(provider, path, user_token(provider))
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert response.headers["X-OAuth-Scopes"] == "read:user"
+    repos = response.json()
+    site = provider.base_url + "/"
+    assert [
+        (repo["id"], repo["name"], repo["full_name"], repo["private"]) for repo in repos
+    ] == [
+        (1296269, "Hello-World", "octocat/Hello-World", False),
+        (1300192, "Spoon-Knife", "octocat/Spoon-Knife", False),
+    ]
+    assert [repo["html_url"] for repo in repos] == [
+        site + "octocat/Hello-World",
+        site + "octocat/Spoon-Knife",
+    ]
+    assert {repo["owner"]["login"] for repo in repos} == {"octocat"}
+    assert {repo["owner"]["id"] for repo in repos} == {1}
+
+
+def test_user_repos_belong_to_the_configured_login() -> None:
+    with ProviderEmulator(callback_url=CALLBACK, login="mona") as emulator:
+        repos = api_get(emulator, "/user/repos", user_token(emulator)).json()
+        profile_url = emulator.base_url + "/mona"
+    assert [repo["full_name"] for repo in repos] == [
+        "mona/Hello-World",
+        "mona/Spoon-Knife",
+    ]
+    assert repos[0]["owner"]["html_url"] == profile_url
+
+
+@pytest.mark.parametrize("path", ["/user/orgs", "/api/user/orgs"])
+def test_user_orgs_is_empty(provider: ProviderEmulator, path: str) -> None:
+    response = api_get(provider, path, user_token(provider))
+    assert response.status_code == 200
+    assert response.json() == []
+
+
+@pytest.mark.parametrize("path", ["/user/repos", "/api/user/orgs"])
+def test_repos_and_orgs_need_a_token(provider: ProviderEmulator, path: str) -> None:
+    response = requests.get(provider.base_url + path, timeout=5)
+    assert response.status_code == 401
+    assert response.json() == {"message": "Bad credentials"}
+
+
+@pytest.mark.parametrize(
+    "path", ["/repos/octocat/Hello-World", "/api/user/starred", "/nowhere", "/"]
+)
+def test_unknown_paths_get_the_rest_apis_json_404(
+    provider: ProviderEmulator, path: str
+) -> None:
+    response = api_get(provider, path, user_token(provider))
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert response.json() == {
+        "message": "Not Found",
+        "documentation_url": "https://docs.github.com/rest",
+        "status": "404",
+    }
 
 
 def test_server_metadata_names_the_endpoints(provider: ProviderEmulator) -> None:

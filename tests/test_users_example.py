@@ -1,6 +1,8 @@
 """The README's example of flask_oauth_recover.testing in a user's own test
-suite, run as written: tests/apps/literal_urls.py stands in for "your app"
-(module-level ``OAuth(app)``, github.com URLs registered in code)."""
+suite, run as written: tests/apps/literal_urls.py stands in for "your app",
+the Quick start's app (module-level ``OAuth(app)``, github.com URLs
+registered in code, a callback that redirects to ``session.pop("next",
+"/")``)."""
 
 from __future__ import annotations
 
@@ -31,7 +33,8 @@ def test_login_survives_an_expired_code(
 
     response, visited = github.follow(client, client.get("/login"))
 
-    assert response.status_code == 200
-    assert response.text == "Signed in as octocat"
+    assert response.request.path == "/"  # where the callback sent the user
+    with client.session_transaction() as session:
+        assert session["user"] == "octocat"  # what the callback stored
     assert visited[0].startswith(github.authorize_url)  # not github.com
     assert len(github.token_requests) == 2  # the refused code, then a fresh one

@@ -1,10 +1,19 @@
-"""A GitHub OAuth provider emulator for tests and demos.
+"""An OAuth provider emulator for tests and demos.
 
-:class:`ProviderEmulator` serves GitHub's OAuth endpoints (authorize, access
-token) and the REST API's ``/user`` and ``/user/emails`` over real loopback
-HTTP on ``127.0.0.1``, in GitHub's wire format, with faults you can inject.
+:class:`ProviderEmulator` serves a provider's OAuth endpoints over real
+loopback HTTP on ``127.0.0.1``, in that provider's wire format, with faults
+you can inject. The provider is a profile: ``"github"`` (the default: the
+authorize and token endpoints, the REST API's ``/user``, ``/user/emails``,
+``/user/repos`` and ``/user/orgs``), ``"google"``, ``"microsoft"`` (Entra ID
+and Microsoft Graph), ``"gitlab"`` and ``"keycloak"``. The OpenID Connect
+profiles also serve discovery, a JWKS and RS256 ID tokens carrying the
+request's ``nonce``, so that an Authlib client registered with their
+``server_metadata_url`` verifies them as it would the real ones. Paths a
+profile does not serve answer with its provider's JSON API error.
+
 :meth:`ProviderEmulator.stand_in_for` points an app's own Authlib client at
-it, however the app registered the client, so the app's login runs
+it, however and whenever the app registers the client (at setup, in a
+``before_request`` function, in the login view), so the app's login runs
 unmodified; :meth:`ProviderEmulator.follow` walks a login's redirects between
 a Flask test client and the emulator.
 
@@ -32,22 +41,39 @@ fixture::
         response, visited = github.follow(client, client.get("/login"))
         # ... assert how the app recovered from ``bad_verification_code``
 
+``ProviderEmulator(profile="google")`` and its kin work the same way; see
+:mod:`~flask_oauth_recover.testing.dialect` for what a profile supplies.
+
 The emulator's control endpoint has no authentication: only ever use it in
 tests and local demos.
 """
 
 from __future__ import annotations
 
+from .dialect import Dialect
 from .emulator import ProviderEmulator
 from .github import CODE_LIFETIME
 from .github import DEFAULT_CLIENT_ID
 from .github import DEFAULT_CLIENT_SECRET
+from .github import GitHubDialect
+from .gitlab import GitLabDialect
+from .google import GoogleDialect
+from .keycloak import KeycloakDialect
+from .microsoft import MicrosoftDialect
+from .profiles import PROFILES
 from .stand_in import StandIn
 
 __all__ = [
     "CODE_LIFETIME",
     "DEFAULT_CLIENT_ID",
     "DEFAULT_CLIENT_SECRET",
+    "PROFILES",
+    "Dialect",
+    "GitHubDialect",
+    "GitLabDialect",
+    "GoogleDialect",
+    "KeycloakDialect",
+    "MicrosoftDialect",
     "ProviderEmulator",
     "StandIn",
 ]

@@ -1,14 +1,24 @@
-"""The provider emulator: GitHub's OAuth endpoints over loopback HTTP.
+"""The provider emulator: an OAuth provider's endpoints over loopback HTTP.
 
-:class:`ProviderEmulator` serves GitHub's OAuth endpoints (authorize, access
-token) and the REST API calls apps make after signing in (``/user``,
-``/user/emails``) over real loopback HTTP on ``127.0.0.1``, answering in
-GitHub's wire format (:mod:`~flask_oauth_recover.testing.github`), including
-its quirks: token errors come back as HTTP 200 with an ``error`` field, and
-the token endpoint answers form-encoded unless the client asks for JSON.
+:class:`ProviderEmulator` serves one provider's OAuth endpoints (authorize,
+token), the documents OpenID Connect clients read (discovery, JWKS) and the
+API calls apps make after signing in, over real loopback HTTP on
+``127.0.0.1``. What happens is the same for every provider: codes are
+issued, checked (client credentials, lifetime, single use, the
+``redirect_uri``, PKCE) and turned into tokens. How it is said is the
+profile's: a :class:`~flask_oauth_recover.testing.dialect.Dialect` from one
+profile module (:mod:`~flask_oauth_recover.testing.github`, the default;
+:mod:`~flask_oauth_recover.testing.google`,
+:mod:`~flask_oauth_recover.testing.microsoft`,
+:mod:`~flask_oauth_recover.testing.gitlab`,
+:mod:`~flask_oauth_recover.testing.keycloak`) supplies the paths, statuses,
+bodies and pages, and the JSON error for a path it does not serve. This
+module names no provider.
+
 Faults (denied authorizations, rejected codes, gateway failures, slow
-responses) can be injected from Python or, for other processes, over HTTP at
-``POST /_emulator/faults``.
+responses, an expired client secret) can be injected from Python or, for
+other processes, over HTTP at ``POST /_emulator/faults``; each works on
+every profile.
 
 The control endpoint has no authentication: only ever use the emulator in
 tests and local demos.
@@ -16,6 +26,8 @@ tests and local demos.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import math
 import secrets
 import threading
@@ -26,13 +38,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
-from urllib.parse import urlencode
 from urllib.parse import urljoin
 from urllib.parse import urlsplit
-from urllib.parse import urlunsplit
 
 import requests
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map
 from werkzeug.routing import Rule
 from werkzeug.serving import BaseWSGIServer
@@ -41,10 +52,16 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
-from . import github
-from .github import CODE_LIFETIME
-from .github import DEFAULT_CLIENT_ID
-from .github import DEFAULT_CLIENT_SECRET
+from .dialect import Account
+from .dialect import Addresses
+from .dialect import AuthorizeAttempt
+from .dialect import AuthorizeRefusal
+from .dialect import Dialect
+from .dialect import Grant
+from .dialect import TokenAttempt
+from .dialect import TokenFailure
+from .dialect import redirect_to
+from .profiles import dialect_for
 from .stand_in import Endpoints
 from .stand_in import StandIn
 
@@ -60,13 +77,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ProviderEmulator"]
 
-#: Where the emulator describes itself (RFC 8414), for clients that find
-#: their endpoints through a ``server_metadata_url``.
-METADATA_PATH = "/.well-known/oauth-authorization-server"
-
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-# The id that ``/user`` reports; GitHub's first user had it too.
-_USER_ID = 1
+_CONTROL_PATH = "/_emulator/faults"
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,7 @@ class _IssuedCode:
     code_challenge: str | None
     code_challenge_method: str | None
     issued_at: float
+    params: Mapping[str, str]
 
 
 @dataclass(kw_only=True)
@@ -87,8 +100,8 @@ class _Fault:
 @dataclass(kw_only=True)
 class _Denial(_Fault):
     error: str
-    description: str
-    uri: str
+    description: str | None
+    uri: str | None
 
 
 @dataclass(kw_only=True)
@@ -114,36 +127,63 @@ class _QuietRequestHandler(WSGIRequestHandler):
 
 
 class ProviderEmulator:
-    """A GitHub OAuth App provider served over loopback HTTP.
+    """An OAuth provider with one registered client, served over loopback
+    HTTP in the wire format of a provider profile.
 
-    :param client_id: The client ID of the one registered OAuth App.
-    :param client_secret: Its client secret. A plain attribute: assign a new
-        value to simulate a rotated secret.
-    :param callback_url: The registered callback URL. ``None`` accepts any
+    :param profile: The provider: ``"github"`` (the default), ``"google"``,
+        ``"microsoft"`` (Entra ID), ``"gitlab"`` or ``"keycloak"``, or a
+        dialect made with other settings, such as
+        ``MicrosoftDialect(tenant_id=...)``.
+    :param client_id: The registered client's ID; the profile's
+        (:attr:`Dialect.default_client_id
+        <flask_oauth_recover.testing.dialect.Dialect.default_client_id>`)
+        when omitted.
+    :param client_secret: Its client secret; the profile's when omitted. A
+        plain attribute: assign a new value to simulate a rotated secret.
+    :param callback_url: The registered callback URL (for GitLab and
+        Keycloak, several, whitespace-separated). ``None`` accepts any
         ``redirect_uri``. May be changed later through the attribute.
-    :param login: The ``login`` that ``/user`` reports.
-    :param profile: Fields of the ``/user`` body that replace or extend the
-        defaults, e.g. ``{"email": None}`` for a user who keeps the address
-        private. Also an attribute.
+    :param login: The signed-in user's handle: GitHub's ``login``, GitLab's
+        ``username``, Keycloak's ``preferred_username``; addresses and names
+        derive from it on the other profiles.
+    :param user: Fields of the user endpoint's body (GitHub's ``/user``,
+        Google's userinfo, Graph's ``/v1.0/me``, GitLab's ``/api/v4/user``,
+        Keycloak's userinfo) that replace or extend the defaults, e.g.
+        ``{"email": None}`` for a GitHub user who keeps the address private.
+        ID token claims follow them. Also an attribute.
+    :param client_secret_expired: Whether the secret has expired: the token
+        endpoint then refuses it (Entra: AADSTS7000222). Also an attribute.
     :param clock: Returns the current time in seconds; code expiry is measured
-        with it, shifted by :meth:`advance_clock`.
+        with it, shifted by :meth:`advance_clock`. ID tokens carry the real
+        time, which the app checks them against.
     """
 
     def __init__(
         self,
         *,
-        client_id: str = DEFAULT_CLIENT_ID,
-        client_secret: str = DEFAULT_CLIENT_SECRET,
+        profile: str | Dialect = "github",
+        client_id: str | None = None,
+        client_secret: str | None = None,
         callback_url: str | None = None,
         login: str = "octocat",
-        profile: Mapping[str, Any] | None = None,
+        user: Mapping[str, Any] | None = None,
+        client_secret_expired: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.client_id = client_id
-        self.client_secret = client_secret
+        #: The profile's dialect, which answers every request.
+        self.dialect = dialect_for(profile)
+        self.client_id = (
+            self.dialect.default_client_id if client_id is None else client_id
+        )
+        self.client_secret = (
+            self.dialect.default_client_secret
+            if client_secret is None
+            else client_secret
+        )
         self.callback_url = callback_url
         self.login = login
-        self.profile: dict[str, Any] = dict(profile or {})
+        self.user: dict[str, Any] = dict(user or {})
+        self.client_secret_expired = client_secret_expired
         #: Form fields of every token request received, ``client_secret``
         #: replaced by ``"<redacted>"``.
         self.token_requests: list[dict[str, str]] = []
@@ -157,42 +197,34 @@ class ProviderEmulator:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._codes: dict[str, _IssuedCode] = {}
-        self._tokens: dict[str, str] = {}
+        self._redeemed: set[str] = set()
+        self._tokens: dict[str, Grant] = {}
         self._rejections = 0
         self._denials: list[_Denial] = []
         self._failures: list[_CannedResponse] = []
         self._hangs: list[_Hang] = []
         self._stand_ins: list[StandIn] = []
-        # The API answers at the root, as api.github.com does, and under
-        # /api/, where api_base_url (and client_kwargs()) point.
-        api_rules = [
-            Rule(f"{prefix}{path}", endpoint=endpoint, methods=["GET"])
-            for prefix in ("/", "/api/")
-            for path, endpoint in (("user", "user"), ("user/emails", "emails"))
-        ]
         self._url_map = Map(
             [
-                Rule(github.AUTHORIZE_PATH, endpoint="authorize", methods=["GET"]),
-                Rule(github.TOKEN_PATH, endpoint="token", methods=["POST"]),
-                *api_rules,
-                Rule(METADATA_PATH, endpoint="metadata", methods=["GET"]),
-                Rule("/_emulator/faults", endpoint="faults", methods=["POST"]),
+                *self.dialect.rules(),
+                Rule(_CONTROL_PATH, endpoint="faults", methods=["POST"]),
                 Rule("/_emulator/health", endpoint="health", methods=["GET"]),
             ]
         )
-        self._views: dict[str, Callable[[Request], Response]] = {
-            "authorize": self._authorize,
-            "token": self._token,
-            "user": self._user,
-            "emails": self._emails,
-            "metadata": self._metadata,
-            "faults": self._faults,
-            "health": self._health,
-        }
 
     def __repr__(self) -> str:
         where = self.base_url if self._server is not None else "stopped"
-        return f"<ProviderEmulator {where}>"
+        return f"<ProviderEmulator {self.profile} {where}>"
+
+    @property
+    def profile(self) -> str:
+        """The provider profile's name, e.g. ``"github"``."""
+        return self.dialect.name
+
+    @property
+    def code_lifetime(self) -> float:
+        """Seconds an authorization code stays valid on this profile."""
+        return self.dialect.code_lifetime
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -268,91 +300,125 @@ class ProviderEmulator:
         return f"http://127.0.0.1:{self._server.port}"
 
     @property
+    def addresses(self) -> Addresses:
+        """Every endpoint's URL on :attr:`base_url`.
+
+        :raises RuntimeError: If the emulator is not running.
+        """
+        return self.dialect.addresses(self.base_url)
+
+    @property
     def authorize_url(self) -> str:
-        """The authorization endpoint, GitHub's ``/login/oauth/authorize``."""
-        return f"{self.base_url}{github.AUTHORIZE_PATH}"
+        """The authorization endpoint, at the provider's path (GitHub's
+        ``/login/oauth/authorize``, Google's ``/o/oauth2/v2/auth``...)."""
+        return self.addresses.authorize_url
 
     @property
     def token_url(self) -> str:
-        """The token endpoint, GitHub's ``/login/oauth/access_token``."""
-        return f"{self.base_url}{github.TOKEN_PATH}"
+        """The token endpoint, at the provider's path (GitHub's
+        ``/login/oauth/access_token``, Google's ``/token``...)."""
+        return self.addresses.token_url
 
     @property
     def api_base_url(self) -> str:
-        """The REST API base, ending in a slash, so ``"user"`` resolves to
-        ``/api/user``. The API also answers at the root, as api.github.com
-        does."""
-        return f"{self.base_url}/api/"
+        """The API base given to Authlib, ending in a slash: GitHub's
+        ``/api/`` (its API also answers at the root, as api.github.com
+        does), Google's ``/v1/``, Graph's ``/v1.0/``, GitLab's
+        ``/api/v4/``, Keycloak's ``.../protocol/openid-connect/``."""
+        return self.addresses.api_base_url
 
     @property
     def server_metadata_url(self) -> str:
-        """The emulator's authorization server metadata (RFC 8414), for
-        clients that find their endpoints through a ``server_metadata_url``."""
-        return f"{self.base_url}{METADATA_PATH}"
+        """The OpenID Connect discovery document, or for GitHub, which has
+        none, the emulator's authorization server metadata (RFC 8414): for
+        clients that find their endpoints through a
+        ``server_metadata_url``."""
+        return self.addresses.server_metadata_url
 
     # -- client registration -----------------------------------------------
 
     def client_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for Authlib's ``oauth.register(name, **kwargs)``.
 
-        :return: ``client_id``, ``client_secret``, the endpoint URLs and
-            ``client_kwargs`` requesting the ``read:user`` scope.
+        :return: ``client_id``, ``client_secret`` and the profile's way in:
+            GitHub's endpoint URLs with the ``read:user`` scope; for the
+            OpenID Connect profiles, ``server_metadata_url`` with the
+            ``openid email profile`` scope (GitLab adds ``read_user``), so
+            that Authlib checks the ID token. ``api_base_url`` as well.
         """
-        return {
-            "client_id": self.client_id,
-            "client_secret": self.client_secret,
-            "authorize_url": self.authorize_url,
-            "access_token_url": self.token_url,
-            "api_base_url": self.api_base_url,
-            "client_kwargs": {"scope": "read:user"},
-        }
+        return self.dialect.client_kwargs(
+            self.addresses, self.client_id, self.client_secret
+        )
 
-    def register(self, oauth: Any, name: str = "github", **overrides: Any) -> Any:
+    def register(self, oauth: Any, name: str | None = None, **overrides: Any) -> Any:
         """Register the emulator as a client of an Authlib ``OAuth`` registry.
 
         :param oauth: An ``authlib.integrations.flask_client.OAuth`` instance.
-        :param name: The client name, reachable afterwards as ``oauth.<name>``.
+        :param name: The client name, reachable afterwards as ``oauth.<name>``;
+            the profile's name (``"github"``...) when omitted.
         :param overrides: Replace or add keys of :meth:`client_kwargs`.
         :return: The registered Authlib client.
         """
+        name = self.profile if name is None else name
         return oauth.register(name, **{**self.client_kwargs(), **overrides})
 
-    def stand_in_for(self, app: Flask, name: str = "github") -> StandIn:
-        """Point an app's already registered Authlib client at this emulator,
-        for that app only, leaving the app's code as it is.
+    def stand_in_for(self, app: Flask, name: str | None = None) -> StandIn:
+        """Point an app's Authlib client at this emulator, for that app only,
+        leaving the app's code as it is.
 
-        However the app registered the client (literal github.com URLs in
+        However the app registered the client (literal provider URLs in
         ``oauth.register()``, ``GITHUB_*`` configuration keys, a
         ``server_metadata_url``; ``OAuth(app)`` or ``init_app`` in a
         factory), its credentials become :attr:`client_id` and
         :attr:`client_secret`, its endpoints the emulator's, and API calls
-        through the client (``oauth.github.get("user")``, ``get("/user")``,
-        ``get("https://api.github.com/user")``) reach the emulator's API.
+        through the client reach the emulator's API: relative ones
+        (``oauth.github.get("user")``) and absolute ones on the provider's
+        API hosts (``https://api.github.com/``, Google's
+        ``https://openidconnect.googleapis.com/`` and
+        ``https://www.googleapis.com/``, ``https://graph.microsoft.com/``,
+        ``https://gitlab.com/api/v4/``), or on the client's own
+        ``api_base_url``.
 
-        Use the result as a context manager to restore the client on exit;
-        otherwise the client is restored when the emulator stops::
+        An app that registers the client lazily (in its login view, or in a
+        ``before_request`` function that calls ``oauth.init_app(app)`` and
+        ``oauth.register()``) gets a waiting stand-in (:attr:`StandIn.pending`)
+        that applies as soon as the app registers or first uses the client.
+        It waits through the registry's ``create_client``, or, when the app
+        has no registry yet, through a ``before_request`` function of its
+        own, which Flask accepts only before the app's first request. A
+        waiting stand-in cannot tell a client registered later from a name
+        never registered: :meth:`follow` raises ``LookupError``, naming the
+        registered clients, when the login leaves for another host while
+        the stand-in still waits.
+
+        Use the result as a context manager to restore the client (or stop
+        waiting) on exit; otherwise that happens when the emulator stops::
 
             with provider.stand_in_for(app, "github"):
                 response, visited = provider.follow(client, client.get("/login"))
 
-        :param app: The Flask app, with Authlib's ``OAuth`` initialized on it.
-        :param name: The client's name in the app's Authlib registry.
-        :return: The applied stand-in; :meth:`StandIn.restore` undoes it.
+        :param app: The Flask app.
+        :param name: The client's name in the app's Authlib registry; the
+            profile's name when omitted.
+        :return: The stand-in, applied or waiting; :meth:`StandIn.restore`
+            undoes it.
         :raises RuntimeError: If the emulator is not running, or the app has
-            no Authlib ``OAuth`` registry.
-        :raises LookupError: If no client is registered as ``name``.
-        :raises ValueError: If the client is an OAuth 1 client.
+            no Authlib ``OAuth`` registry yet and has handled a request
+            already.
+        :raises ValueError: If the client is registered, as an OAuth 1
+            client.
         """
-        base = self.base_url
+        name = self.profile if name is None else name
+        addresses = self.addresses
         endpoints = Endpoints(
             client_id=self.client_id,
             client_secret=self.client_secret,
-            authorize_url=self.authorize_url,
-            access_token_url=self.token_url,
-            api_base_url=f"{base}/",
-            server_metadata_url=self.server_metadata_url,
-            server_metadata=self._server_metadata(f"{base}/"),
-            api_routes={github.API_ORIGIN: f"{base}/"},
+            authorize_url=addresses.authorize_url,
+            access_token_url=addresses.token_url,
+            api_base_url=addresses.stand_in_api_base_url,
+            server_metadata_url=addresses.server_metadata_url,
+            server_metadata=addresses.server_metadata,
+            api_routes=addresses.api_routes,
         )
         stand_in = StandIn(app, name, endpoints, on_restore=self._stand_ins.remove)
         self._stand_ins.append(stand_in)
@@ -361,9 +427,11 @@ class ProviderEmulator:
     # -- faults --------------------------------------------------------------
 
     def reject_next_codes(self, n: int = 1) -> None:
-        """Answer ``bad_verification_code`` to the next ``n`` token requests
-        with correct client credentials, even for a good code. The code is
-        consumed all the same.
+        """Refuse the next ``n`` token requests with correct client
+        credentials, even for a good code, with the profile's answer to a
+        code used before (GitHub's ``bad_verification_code``, Entra's
+        AADSTS54005, ``invalid_grant`` elsewhere). The code is consumed all
+        the same.
 
         :param n: How many token requests to reject.
         """
@@ -379,26 +447,22 @@ class ProviderEmulator:
         uri: str | None = None,
     ) -> None:
         """Redirect the next ``n`` valid authorization requests back with
-        ``?error=`` instead of a code, as when the user clicks "Cancel".
+        ``?error=`` instead of a code, as when the user clicks "Cancel", in
+        the profile's words (GitHub and GitLab describe the error, Entra
+        with AADSTS65004, Google and Keycloak not at all).
 
         :param error: The ``error`` code, e.g. ``access_denied``,
             ``application_suspended`` or ``server_error``.
         :param n: How many authorization requests to deny.
-        :param description: The ``error_description``; GitHub's text for known
-            errors when omitted.
-        :param uri: The ``error_uri``; GitHub's troubleshooting page when
-            omitted.
+        :param description: The ``error_description``; the profile's own
+            when omitted.
+        :param uri: The ``error_uri``; the profile's own (GitHub's
+            troubleshooting page) when omitted.
         """
         _check_count(n)
         if not isinstance(error, str) or not error:
             raise ValueError("error must be a non-empty string")
-        known_description, known_uri = github.authorize_error(error)
-        denial = _Denial(
-            remaining=n,
-            error=error,
-            description=known_description if description is None else description,
-            uri=known_uri if uri is None else uri,
-        )
+        denial = _Denial(remaining=n, error=error, description=description, uri=uri)
         with self._lock:
             self._denials.append(denial)
 
@@ -411,7 +475,7 @@ class ProviderEmulator:
         headers: dict[str, str] | None = None,
     ) -> None:
         """Answer the next ``n`` token requests with exactly this response,
-        as a failing gateway in front of GitHub would. The request never
+        as a failing gateway in front of the provider would. The request never
         reaches the code check, so its code stays valid for a retry.
 
         :param status: The HTTP status code.
@@ -449,7 +513,7 @@ class ProviderEmulator:
 
     def advance_clock(self, seconds: float) -> None:
         """Move the emulator's notion of now forward, e.g. past
-        :data:`CODE_LIFETIME` to expire issued codes without sleeping.
+        :attr:`code_lifetime` to expire issued codes without sleeping.
 
         :param seconds: How far to move, zero or more.
         """
@@ -458,12 +522,15 @@ class ProviderEmulator:
             self._clock_offset += seconds
 
     def reset(self) -> None:
-        """Forget faults, the clock offset, issued codes and tokens, and the
-        recorded requests. The client registration is kept.
+        """Forget faults (an expired secret included), the clock offset,
+        issued codes and tokens, and the recorded requests. The client
+        registration is kept.
         """
         with self._lock:
             self._clock_offset = 0.0
+            self.client_secret_expired = False
             self._codes.clear()
+            self._redeemed.clear()
             self._tokens.clear()
             self._rejections = 0
             self._denials.clear()
@@ -511,7 +578,14 @@ class ProviderEmulator:
             URLs made absolute).
         :raises AssertionError: On a redirect loop; when the emulator answers
             without redirecting back to the app; when a redirect leaves for
-            another host, such as the real github.com (the message names it).
+            another host, such as the real provider (the message names it).
+        :raises LookupError: When a redirect leaves for another host while a
+            :meth:`stand_in_for` of the app still waits for a client name
+            the app has not registered (the message names those it has).
+        :raises RuntimeError: Likewise, while one waits for the app's Authlib
+            registry, or has missed the request that created it.
+        :raises ValueError: Likewise, for a stand-in that found an OAuth 1
+            client when the app registered it.
         """
         visited: list[str] = []
         current = response
@@ -551,6 +625,7 @@ class ProviderEmulator:
                         f"the provider emulator redirected to {location}, on "
                         f"{host}, which is not the app; check callback_url"
                     )
+                self._check_stand_ins(client.application, host, location)
                 emulator = self.base_url if self._server is not None else "stopped"
                 raise AssertionError(
                     f"the app redirected to {host}, which is neither the app nor "
@@ -565,6 +640,13 @@ class ProviderEmulator:
                 current.status_code, current.headers.get("Location")
             )
         return current, visited
+
+    def _check_stand_ins(self, app: Flask, host: str, location: str) -> None:
+        """Raise why a stand-in for ``app`` has not taken effect, if one has
+        not."""
+        for stand_in in list(self._stand_ins):
+            if stand_in.app is app:
+                stand_in.check(f"The app redirected to {host} instead: {location}")
 
     def _is_own_url(self, url: str) -> bool:
         if self._server is None:
@@ -585,14 +667,38 @@ class ProviderEmulator:
         """
         request = Request(environ)
         try:
-            endpoint, _ = self._url_map.bind_to_environ(environ).match()
-            response = self._views[str(endpoint)](request)
+            endpoint, route = self._url_map.bind_to_environ(environ).match()
+            response = self._dispatch(str(endpoint), request, route)
+        except NotFound:
+            # In the provider's API error shape, not Werkzeug's HTML page.
+            response = self.dialect.not_found(request)
         except HTTPException as exc:
             return exc(environ, start_response)
         return response(environ, start_response)
 
+    def _dispatch(
+        self, endpoint: str, request: Request, route: Mapping[str, str]
+    ) -> Response:
+        kind, _, name = endpoint.partition(":")
+        if kind == "authorize":
+            return self._authorize(request, route)
+        if kind == "token":
+            return self._token(request, route)
+        if kind == "api":
+            return self.dialect.api(
+                name, self._bearer_grant(request), self._account(), request
+            )
+        if kind == "document":
+            return self.dialect.document(name, request, route)
+        if kind == "faults":
+            return self._faults(request)
+        return self._health(request)
+
     def _now(self) -> float:
         return self._clock() + self._clock_offset
+
+    def _account(self) -> Account:
+        return Account(login=self.login, fields=dict(self.user))
 
     def _take(self, queue: list[_F]) -> _F | None:
         with self._lock:
@@ -604,64 +710,79 @@ class ProviderEmulator:
                 queue.pop(0)
             return fault
 
-    def _authorize(self, request: Request) -> Response:
+    def _authorize(self, request: Request, route: Mapping[str, str]) -> Response:
         params = request.args.to_dict()
         with self._recorded:
             self.authorize_requests.append(dict(params))
             self._recorded.notify_all()
-        client_id = params.get("client_id")
-        if client_id is None or client_id != self.client_id:
-            return Response("Not Found", status=404, mimetype="text/plain")
+        dialect = self.dialect
+        attempt = AuthorizeAttempt(
+            request=request,
+            route=route,
+            params=params,
+            registered=self.callback_url,
+            now=self._now(),
+        )
+        refusal = self._authorize_refusal(attempt)
+        if refusal is not None:
+            return dialect.refuse_authorization(refusal, attempt)
 
-        state = params.get("state")
         registered = self.callback_url
-        sent_redirect = params.get("redirect_uri") or None
-        if sent_redirect is None:
-            if registered is None:
-                return Response(
-                    "redirect_uri is required: the emulator has no callback_url",
-                    status=400,
-                    mimetype="text/plain",
-                )
-            target = registered
-        elif registered is not None and not github.redirect_uri_matches(
-            sent_redirect, registered
-        ):
-            description, uri = github.authorize_error("redirect_uri_mismatch")
-            return _redirect(
-                registered,
-                error="redirect_uri_mismatch",
-                error_description=description,
-                error_uri=uri,
-                state=state,
-            )
-        else:
+        sent_redirect = attempt.redirect_uri
+        if sent_redirect is not None:
             target = sent_redirect
+        elif registered is not None:
+            target = registered
+        else:
+            return Response(
+                "redirect_uri is required: the emulator has no callback_url",
+                status=400,
+                mimetype="text/plain",
+            )
 
         denial = self._take(self._denials)
         if denial is not None:
-            return _redirect(
+            return redirect_to(
                 target,
-                error=denial.error,
-                error_description=denial.description,
-                error_uri=denial.uri,
-                state=state,
+                dialect.denial_params(
+                    denial.error, denial.description, denial.uri, attempt
+                ),
             )
 
-        code = github.new_code()
+        code = dialect.new_code()
         issued = _IssuedCode(
-            client_id=client_id,
+            client_id=self.client_id,
             redirect_uri=sent_redirect,
-            scope=github.normalize_scope(params.get("scope", "")),
+            scope=dialect.granted_scope(params.get("scope", "")),
             code_challenge=params.get("code_challenge") or None,
             code_challenge_method=params.get("code_challenge_method") or None,
-            issued_at=self._now(),
+            issued_at=attempt.now,
+            params=dict(params),
         )
         with self._lock:
             self._codes[code] = issued
-        return _redirect(target, code=code, state=state)
+        return redirect_to(target, dialect.code_params(code, issued.scope, attempt))
 
-    def _token(self, request: Request) -> Response:
+    def _authorize_refusal(self, attempt: AuthorizeAttempt) -> AuthorizeRefusal | None:
+        """Why the provider shows its own page instead of redirecting, if it
+        does."""
+        if not self.dialect.route_accepts(attempt.route):
+            return "wrong_tenant"
+        client_id = attempt.client_id
+        if client_id is None or client_id != self.client_id:
+            return "unknown_client"
+        sent, registered = attempt.redirect_uri, attempt.registered
+        if sent is None:
+            return (
+                "redirect_uri_missing" if self.dialect.redirect_uri_required else None
+            )
+        if registered is not None and not self.dialect.redirect_uri_matches(
+            sent, registered
+        ):
+            return "redirect_uri_mismatch"
+        return None
+
+    def _token(self, request: Request, route: Mapping[str, str]) -> Response:
         form = request.form.to_dict()
         recorded = dict(form)
         if "client_secret" in recorded:
@@ -682,107 +803,128 @@ class ProviderEmulator:
                 response.headers[key] = value
             return response
 
-        as_json = github.accepts_json(request)
         client_id, client_secret = _client_credentials(request, form)
-        if not (
-            client_id == self.client_id
-            and client_secret is not None
-            and secrets.compare_digest(
-                client_secret.encode(), self.client_secret.encode()
-            )
-        ):
-            return github.token_error("incorrect_client_credentials", as_json)
+        failure, issued = self._check_token_request(
+            route, form, client_id, client_secret
+        )
+        attempt = TokenAttempt(
+            request=request,
+            route=route,
+            client_id=client_id,
+            redirect_uri=form.get("redirect_uri"),
+            authorized_redirect_uri=issued.redirect_uri if issued else None,
+            now=self._now(),
+        )
+        if failure is not None or issued is None:
+            return self.dialect.token_error(failure or "unknown_code", attempt)
 
+        grant = Grant(
+            client_id=issued.client_id,
+            scope=issued.scope,
+            authorize_params=issued.params,
+            site=request.host_url,
+        )
+        token = self.dialect.new_access_token()
         with self._lock:
-            issued = self._codes.pop(form.get("code", ""), None)
+            self._tokens[token] = grant
+        return self.dialect.token_success(token, grant, self._account(), attempt)
+
+    def _check_token_request(
+        self,
+        route: Mapping[str, str],
+        form: Mapping[str, str],
+        client_id: str | None,
+        client_secret: str | None,
+    ) -> tuple[TokenFailure | None, _IssuedCode | None]:
+        """The first reason to refuse the token request, in the order
+        providers check, and the code's record if the code was known."""
+        dialect = self.dialect
+        if not dialect.route_accepts(route):
+            return "wrong_tenant", None
+        if client_id is None or client_id != self.client_id:
+            return "unknown_client", None
+        if client_secret is None:
+            return "missing_secret", None
+        if not secrets.compare_digest(
+            client_secret.encode(), self.client_secret.encode()
+        ):
+            return "wrong_secret", None
+        if self.client_secret_expired:
+            return "expired_secret", None
+
+        code = form.get("code", "")
+        with self._lock:
+            issued = self._codes.pop(code, None)
+            used = code in self._redeemed
+            if issued is not None:
+                self._redeemed.add(code)
             rejected = self._rejections > 0
             if rejected:
                 self._rejections -= 1
-        if (
-            issued is None
-            or rejected
-            or self._now() - issued.issued_at > CODE_LIFETIME
-            or issued.client_id != client_id
-            or not github.pkce_satisfied(
-                issued.code_challenge,
-                issued.code_challenge_method,
-                form.get("code_verifier"),
-            )
-        ):
-            return github.token_error("bad_verification_code", as_json)
+        if issued is None:
+            return ("used_code" if used else "unknown_code"), None
+        if rejected:
+            return "used_code", issued
+        if self._now() - issued.issued_at > dialect.code_lifetime:
+            return "expired_code", issued
+        if issued.client_id != client_id:
+            return "foreign_code", issued
 
-        sent_redirect = form.get("redirect_uri")
-        if sent_redirect:
-            if issued.redirect_uri is not None:
-                redirect_ok = sent_redirect == issued.redirect_uri
-            elif self.callback_url is not None:
-                redirect_ok = github.redirect_uri_matches(
-                    sent_redirect, self.callback_url
-                )
-            else:
-                redirect_ok = True
-            if not redirect_ok:
-                return github.token_error("redirect_uri_mismatch", as_json)
+        checks = [self._redirect_uri_failure, self._pkce_failure]
+        if dialect.pkce_checked_first:
+            checks.reverse()
+        for check in checks:
+            failure = check(issued, form)
+            if failure is not None:
+                return failure, issued
+        return None, issued
 
-        token = github.new_access_token()
-        with self._lock:
-            self._tokens[token] = issued.scope
-        return github.token_payload(
-            {"access_token": token, "token_type": "bearer", "scope": issued.scope},
-            as_json,
-        )
+    def _redirect_uri_failure(
+        self, issued: _IssuedCode, form: Mapping[str, str]
+    ) -> TokenFailure | None:
+        sent = form.get("redirect_uri")
+        if not sent:
+            if issued.redirect_uri is not None and self.dialect.redirect_uri_required:
+                return "redirect_uri_missing"
+            return None
+        if issued.redirect_uri is not None:
+            matches = sent == issued.redirect_uri
+        elif self.callback_url is not None:
+            matches = self.dialect.redirect_uri_matches(sent, self.callback_url)
+        else:
+            matches = True
+        return None if matches else "redirect_uri_mismatch"
 
-    def _granted_scope(self, request: Request) -> str | None:
-        """The scopes of the request's bearer token, or ``None`` if it has
-        no token the emulator issued."""
+    def _pkce_failure(
+        self, issued: _IssuedCode, form: Mapping[str, str]
+    ) -> TokenFailure | None:
+        challenge = issued.code_challenge
+        if challenge is None:
+            return None
+        verifier = form.get("code_verifier")
+        if not verifier:
+            return "pkce_missing"
+        # RFC 7636: no method means "plain".
+        method = issued.code_challenge_method or "plain"
+        if method not in self.dialect.pkce_methods:
+            return "pkce_mismatch"
+        if method == "S256":
+            digest = hashlib.sha256(verifier.encode()).digest()
+            expected = base64.urlsafe_b64encode(digest).rstrip(b"=")
+        else:
+            expected = verifier.encode()
+        if secrets.compare_digest(expected, challenge.encode()):
+            return None
+        return "pkce_mismatch"
+
+    def _bearer_grant(self, request: Request) -> Grant | None:
+        """What the request's bearer token was issued for, or ``None`` if it
+        has no token the emulator issued."""
         scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() not in {"bearer", "token"}:
             return None
         with self._lock:
             return self._tokens.get(credential.strip())
-
-    def _user_profile(self, request: Request) -> dict[str, Any]:
-        return github.user_profile(self.login, _USER_ID, request.host_url, self.profile)
-
-    def _user(self, request: Request) -> Response:
-        granted = self._granted_scope(request)
-        if granted is None:
-            return github.bad_credentials()
-        response = github.json_response(self._user_profile(request))
-        response.headers["X-OAuth-Scopes"] = github.scopes_header(granted)
-        return response
-
-    def _emails(self, request: Request) -> Response:
-        granted = self._granted_scope(request)
-        if granted is None:
-            return github.bad_credentials()
-        if not github.EMAIL_SCOPES & set(granted.split(",")):
-            return github.emails_not_found(granted)
-        emails = github.user_emails(self._user_profile(request), self.login)
-        response = github.json_response(emails)
-        response.headers["X-OAuth-Scopes"] = github.scopes_header(granted)
-        return response
-
-    def _metadata(self, request: Request) -> Response:
-        return github.json_response(self._server_metadata(request.host_url))
-
-    def _server_metadata(self, site: str) -> dict[str, Any]:
-        """The emulator's RFC 8414 metadata, its addresses on ``site`` (which
-        ends in a slash)."""
-        root = site.rstrip("/")
-        return {
-            "issuer": root,
-            "authorization_endpoint": f"{root}{github.AUTHORIZE_PATH}",
-            "token_endpoint": f"{root}{github.TOKEN_PATH}",
-            "userinfo_endpoint": f"{root}/user",
-            "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code"],
-            "code_challenge_methods_supported": ["S256"],
-            "token_endpoint_auth_methods_supported": [
-                "client_secret_post",
-                "client_secret_basic",
-            ],
-        }
 
     def _faults(self, request: Request) -> Response:
         payload = request.get_json(force=True, silent=True)
@@ -825,9 +967,13 @@ class ProviderEmulator:
             "fail_token": self.fail_next_token_requests,
             "hang_token": self.hang_next_token_requests,
             "advance_clock": self.advance_clock,
+            "expire_secret": self._expire_secret,
             "reset": self.reset,
         }
         actions[name](**spec)
+
+    def _expire_secret(self) -> None:
+        self.client_secret_expired = True
 
 
 # For each control-endpoint fault: parameter -> (accepted JSON types, required).
@@ -848,6 +994,7 @@ _FAULT_PARAMS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     },
     "hang_token": {"seconds": ((int, float), True), "n": ((int,), False)},
     "advance_clock": {"seconds": ((int, float), True)},
+    "expire_secret": {},
     "reset": {},
 }
 
@@ -865,16 +1012,6 @@ def _check_seconds(seconds: float) -> None:
         or seconds < 0
     ):
         raise ValueError("seconds must be a finite number, zero or more")
-
-
-def _redirect(url: str, **params: str | None) -> Response:
-    added = urlencode(
-        [(key, value) for key, value in params.items() if value is not None]
-    )
-    parts = urlsplit(url)
-    query = f"{parts.query}&{added}" if parts.query else added
-    location = urlunsplit(parts._replace(query=query))
-    return Response(status=302, headers={"Location": location})
 
 
 def _client_credentials(

@@ -4,9 +4,17 @@ Everything the emulator does the GitHub way lives here, as data and small
 pure functions: the endpoint paths, the error texts and troubleshooting
 links, the shapes of client credentials, codes and tokens, the
 ``redirect_uri`` matching rule, the token response's content negotiation,
-and the REST API's ``/user`` and ``/user/emails`` bodies.
-:mod:`~flask_oauth_recover.testing.emulator` holds the provider-free
-machinery (serving, faults, driving a test client) and asks this module.
+and the REST API's ``/user``, ``/user/emails``, ``/user/repos`` and
+``/user/orgs`` bodies, and its JSON 404 for any other path.
+:class:`GitHubDialect` puts them together as the ``"github"`` profile, the
+emulator's default; :mod:`~flask_oauth_recover.testing.emulator` holds the
+provider-free machinery (serving, faults, driving a test client) and asks
+it.
+
+GitHub's quirks, kept on purpose: token errors come back as HTTP 200 with an
+``error`` field, the token endpoint answers form-encoded unless the client
+asks for JSON, and an unregistered ``redirect_uri`` sends the user back to
+the *registered* callback with ``error=redirect_uri_mismatch``.
 """
 
 from __future__ import annotations
@@ -22,8 +30,18 @@ from urllib.parse import unquote
 from urllib.parse import urlencode
 from urllib.parse import urlsplit
 
+from werkzeug.routing import Rule
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
+
+from .dialect import Account
+from .dialect import Addresses
+from .dialect import AuthorizeAttempt
+from .dialect import AuthorizeRefusal
+from .dialect import Grant
+from .dialect import TokenAttempt
+from .dialect import TokenFailure
+from .dialect import redirect_to
 
 #: The client ID the emulator registers unless told otherwise.
 DEFAULT_CLIENT_ID = "Iv1.0123456789abcdef"
@@ -36,6 +54,10 @@ CODE_LIFETIME = 600.0
 AUTHORIZE_PATH = "/login/oauth/authorize"
 #: The token endpoint's path on github.com.
 TOKEN_PATH = "/login/oauth/access_token"
+#: Where the emulator describes itself (RFC 8414), for clients that find
+#: their endpoints through a ``server_metadata_url``. GitHub has no such
+#: document; the emulator offers one all the same.
+METADATA_PATH = "/.well-known/oauth-authorization-server"
 #: The REST API's address: apps call ``/user`` on it, or name it as the
 #: client's ``api_base_url``.
 API_ORIGIN = "https://api.github.com/"
@@ -53,6 +75,9 @@ AUTHORIZE_ERRORS_PAGE = (
 _EMAILS_DOCS = (
     f"{_DOCS}/rest/users/emails#list-email-addresses-for-the-authenticated-user"
 )
+#: The ``documentation_url`` of the REST API's 404 for a path it does not
+#: have.
+REST_DOCS = f"{_DOCS}/rest"
 _REDIRECT_MISMATCH_DESCRIPTION = (
     "The redirect_uri MUST match the registered callback URL for this application."
 )
@@ -88,7 +113,43 @@ _AUTHORIZE_ERRORS: dict[str, tuple[str, str]] = {
     ),
 }
 
+# The id that ``/user`` reports; GitHub's first user had it too.
+_USER_ID = 1
+# The repositories ``/user/repos`` lists: (id, name, description, created,
+# default branch), as octocat's own.
+_REPOSITORIES = (
+    (
+        1296269,
+        "Hello-World",
+        "My first repository on GitHub!",
+        "2011-01-26T19:01:12Z",
+        "master",
+    ),
+    (
+        1300192,
+        "Spoon-Knife",
+        "This repo is for demonstration purposes only.",
+        "2011-01-27T19:30:43Z",
+        "main",
+    ),
+)
+_CLIENT_FAILURES = frozenset(
+    {
+        "wrong_tenant",
+        "unknown_client",
+        "missing_secret",
+        "wrong_secret",
+        "expired_secret",
+    }
+)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# REST API path (below the API root) -> the resource the dialect answers.
+_API_PATHS = (
+    ("user", "user"),
+    ("user/emails", "emails"),
+    ("user/repos", "repos"),
+    ("user/orgs", "orgs"),
+)
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
 _JSON = "application/json; charset=utf-8"
 _FORM = "application/x-www-form-urlencoded; charset=utf-8"
@@ -285,6 +346,70 @@ def user_emails(profile: Mapping[str, Any], login: str) -> list[dict[str, Any]]:
     ]
 
 
+def user_repos(profile: Mapping[str, Any], site: str) -> list[dict[str, Any]]:
+    """The body of ``GET /user/repos``: two public repositories the user
+    owns, with the fields apps read from the real list.
+
+    :param profile: The user's ``/user`` body, whose ``login`` and ``id``
+        the owner carries.
+    :param site: The emulator's own address, ending in a slash.
+    """
+    login = str(profile.get("login"))
+    owner = {
+        key: profile.get(key)
+        for key in (
+            "login",
+            "id",
+            "node_id",
+            "avatar_url",
+            "url",
+            "html_url",
+            "type",
+            "site_admin",
+        )
+    }
+    repos = []
+    for repo_id, name, description, created, branch in _REPOSITORIES:
+        full_name = f"{login}/{name}"
+        repos.append(
+            {
+                "id": repo_id,
+                "node_id": base64.b64encode(
+                    f"010:Repository{repo_id}".encode()
+                ).decode(),
+                "name": name,
+                "full_name": full_name,
+                "private": False,
+                "owner": owner,
+                "html_url": f"{site}{full_name}",
+                "description": description,
+                "fork": False,
+                "url": f"{site}repos/{full_name}",
+                "created_at": created,
+                "updated_at": "2024-01-22T12:00:00Z",
+                "pushed_at": "2024-01-22T12:00:00Z",
+                "visibility": "public",
+                "default_branch": branch,
+                "permissions": {
+                    "admin": True,
+                    "maintain": True,
+                    "push": True,
+                    "triage": True,
+                    "pull": True,
+                },
+            }
+        )
+    return repos
+
+
+def not_found() -> Response:
+    """The REST API's answer to a path it does not have."""
+    return json_response(
+        {"message": "Not Found", "documentation_url": REST_DOCS, "status": "404"},
+        status=404,
+    )
+
+
 def bad_credentials() -> Response:
     """The REST API's answer to a missing or unknown token."""
     return json_response({"message": "Bad credentials"}, status=401)
@@ -312,6 +437,27 @@ def scopes_header(granted: str) -> str:
     return ", ".join(scope for scope in granted.split(",") if scope)
 
 
+def server_metadata(site: str) -> dict[str, Any]:
+    """The emulator's RFC 8414 metadata, its addresses on ``site``.
+
+    :param site: The emulator's address, ending in a slash.
+    """
+    root = site.rstrip("/")
+    return {
+        "issuer": root,
+        "authorization_endpoint": f"{root}{AUTHORIZE_PATH}",
+        "token_endpoint": f"{root}{TOKEN_PATH}",
+        "userinfo_endpoint": f"{root}/user",
+        "response_types_supported": ["code"],
+        "grant_types_supported": ["authorization_code"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_post",
+            "client_secret_basic",
+        ],
+    }
+
+
 def json_response(payload: Any, status: int = 200) -> Response:
     """A JSON answer, as the REST API sends them.
 
@@ -327,3 +473,199 @@ def _effective_port(scheme: str, port: int | None) -> int | None:
 
 def _path_segments(path: str) -> list[str]:
     return [unquote(segment) for segment in path.split("/") if segment]
+
+
+class GitHubDialect:
+    """The ``"github"`` profile: an OAuth App on github.com.
+
+    The API answers at the root, as api.github.com does, and under
+    ``/api/``, where :meth:`client_kwargs` points ``api_base_url``: the
+    signed-in user's ``/user``, ``/user/emails``, ``/user/repos`` and
+    ``/user/orgs``, and GitHub's JSON 404 anywhere else.
+    """
+
+    name = "github"
+    code_lifetime = CODE_LIFETIME
+    default_client_id = DEFAULT_CLIENT_ID
+    default_client_secret = DEFAULT_CLIENT_SECRET
+    pkce_methods = frozenset({"S256"})
+    # PKCE is part of GitHub's code check: a wrong verifier reads as a bad
+    # code even when the redirect_uri is wrong as well.
+    pkce_checked_first = True
+    redirect_uri_required = False
+
+    def __repr__(self) -> str:
+        return "<GitHubDialect>"
+
+    def rules(self) -> list[Rule]:
+        """GitHub's paths, the REST API at ``/`` and ``/api/``, and the
+        emulator's RFC 8414 metadata."""
+        api_rules = [
+            Rule(f"{prefix}{path}", endpoint=f"api:{resource}", methods=["GET"])
+            for prefix in ("/", "/api/")
+            for path, resource in _API_PATHS
+        ]
+        return [
+            Rule(AUTHORIZE_PATH, endpoint="authorize", methods=["GET"]),
+            Rule(TOKEN_PATH, endpoint="token", methods=["POST"]),
+            *api_rules,
+            Rule(METADATA_PATH, endpoint="document:metadata", methods=["GET"]),
+        ]
+
+    def addresses(self, base: str) -> Addresses:
+        """GitHub's endpoints on ``base``; api.github.com maps to its root."""
+        return Addresses(
+            authorize_url=f"{base}{AUTHORIZE_PATH}",
+            token_url=f"{base}{TOKEN_PATH}",
+            api_base_url=f"{base}/api/",
+            server_metadata_url=f"{base}{METADATA_PATH}",
+            server_metadata=server_metadata(f"{base}/"),
+            api_routes={API_ORIGIN: f"{base}/"},
+            stand_in_api_base_url=f"{base}/",
+        )
+
+    def client_kwargs(
+        self, addresses: Addresses, client_id: str, client_secret: str
+    ) -> dict[str, Any]:
+        """Literal endpoint URLs and the ``read:user`` scope."""
+        return {
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "authorize_url": addresses.authorize_url,
+            "access_token_url": addresses.token_url,
+            "api_base_url": addresses.api_base_url,
+            "client_kwargs": {"scope": "read:user"},
+        }
+
+    def route_accepts(self, route: Mapping[str, str]) -> bool:
+        """GitHub's paths have no variable parts."""
+        return True
+
+    def redirect_uri_matches(self, candidate: str, registered: str) -> bool:
+        """GitHub's rule: see :func:`redirect_uri_matches`."""
+        return redirect_uri_matches(candidate, registered)
+
+    def refuse_authorization(
+        self, refusal: AuthorizeRefusal, attempt: AuthorizeAttempt
+    ) -> Response:
+        """An unknown client gets a bare 404; an unregistered
+        ``redirect_uri`` goes back to the *registered* callback with
+        ``error=redirect_uri_mismatch``."""
+        if refusal == "redirect_uri_mismatch" and attempt.registered is not None:
+            description, uri = authorize_error("redirect_uri_mismatch")
+            return redirect_to(
+                attempt.registered,
+                [
+                    ("error", "redirect_uri_mismatch"),
+                    ("error_description", description),
+                    ("error_uri", uri),
+                    ("state", attempt.state),
+                ],
+            )
+        return Response("Not Found", status=404, mimetype="text/plain")
+
+    def denial_params(
+        self,
+        error: str,
+        description: str | None,
+        uri: str | None,
+        attempt: AuthorizeAttempt,
+    ) -> list[tuple[str, str | None]]:
+        """``error``, ``error_description``, ``error_uri`` (GitHub's texts
+        unless given) and ``state``."""
+        known_description, known_uri = authorize_error(error)
+        return [
+            ("error", error),
+            (
+                "error_description",
+                known_description if description is None else description,
+            ),
+            ("error_uri", known_uri if uri is None else uri),
+            ("state", attempt.state),
+        ]
+
+    def new_code(self) -> str:
+        """See :func:`new_code`."""
+        return new_code()
+
+    def code_params(
+        self, code: str, scope: str, attempt: AuthorizeAttempt
+    ) -> list[tuple[str, str | None]]:
+        """``code`` and ``state``."""
+        return [("code", code), ("state", attempt.state)]
+
+    def granted_scope(self, requested: str) -> str:
+        """See :func:`normalize_scope`."""
+        return normalize_scope(requested)
+
+    def token_error(self, failure: TokenFailure, attempt: TokenAttempt) -> Response:
+        """HTTP 200 with ``incorrect_client_credentials``,
+        ``redirect_uri_mismatch`` or, for everything about the code (PKCE
+        included), ``bad_verification_code``."""
+        if failure in _CLIENT_FAILURES:
+            error = "incorrect_client_credentials"
+        elif failure in ("redirect_uri_missing", "redirect_uri_mismatch"):
+            error = "redirect_uri_mismatch"
+        else:
+            error = "bad_verification_code"
+        return token_error(error, accepts_json(attempt.request))
+
+    def new_access_token(self) -> str:
+        """See :func:`new_access_token`."""
+        return new_access_token()
+
+    def token_success(
+        self,
+        access_token: str,
+        grant: Grant,
+        account: Account,
+        attempt: TokenAttempt,
+    ) -> Response:
+        """``access_token``, ``token_type=bearer`` and the comma-separated
+        ``scope``, as JSON or form-encoded."""
+        return token_payload(
+            {
+                "access_token": access_token,
+                "token_type": "bearer",
+                "scope": grant.scope,
+            },
+            accepts_json(attempt.request),
+        )
+
+    def document(
+        self, name: str, request: Request, route: Mapping[str, str]
+    ) -> Response:
+        """The RFC 8414 metadata."""
+        return json_response(server_metadata(request.host_url))
+
+    def api(
+        self,
+        resource: str,
+        grant: Grant | None,
+        account: Account,
+        request: Request,
+    ) -> Response:
+        """``/user``, ``/user/emails``, ``/user/repos`` and ``/user/orgs``
+        (none), with ``X-OAuth-Scopes``."""
+        if grant is None:
+            return bad_credentials()
+        site = request.host_url
+        profile = user_profile(account.login, _USER_ID, site, account.fields)
+        body: Any
+        if resource == "emails":
+            if not EMAIL_SCOPES & set(grant.scope.split(",")):
+                return emails_not_found(grant.scope)
+            body = user_emails(profile, account.login)
+        elif resource == "repos":
+            body = user_repos(profile, site)
+        elif resource == "orgs":
+            body = []
+        else:
+            body = profile
+        response = json_response(body)
+        response.headers["X-OAuth-Scopes"] = scopes_header(grant.scope)
+        return response
+
+    def not_found(self, request: Request) -> Response:
+        """``{"message": "Not Found", "documentation_url": ...}``, 404."""
+        return not_found()

@@ -1,8 +1,10 @@
 """An app written the way public apps are, for the README's testing example:
-a module-level ``app`` and ``OAuth(app)``, GitHub's real URLs registered in
-code, credentials from the environment, and the extension's two lines. Its
-tests point it at the emulator with ``ProviderEmulator.stand_in_for``; nothing
-in it knows about them.
+the Quick start's app, with a module-level ``app`` and ``OAuth(app)``,
+GitHub's real URLs registered in code, credentials from the environment, the
+extension's two lines, and a callback that redirects to
+``session.pop("next", "/")``; plus a ``/`` page. Its tests point it at the
+emulator with ``ProviderEmulator.stand_in_for``; nothing in it knows about
+them.
 """
 
 from __future__ import annotations
@@ -54,4 +56,4 @@ def callback() -> Response:
     """Back from GitHub: exchange the code, read the user."""
     token = oauth.github.authorize_access_token()
     session["user"] = oauth.github.get("user", token=token).json()["login"]
-    return redirect(url_for("home"))
+    return redirect(session.pop("next", "/"))

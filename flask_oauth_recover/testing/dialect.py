@@ -1,0 +1,422 @@
+"""What a provider profile tells the emulator: the :class:`Dialect` interface.
+
+:class:`~flask_oauth_recover.testing.ProviderEmulator` runs the protocol
+(issuing and checking codes, client credentials, PKCE, faults) the same way
+for every provider. Each profile module (:mod:`.github`, :mod:`.google`,
+:mod:`.microsoft`, :mod:`.gitlab`, :mod:`.keycloak`) supplies a dialect: its
+paths, its ``redirect_uri`` rule, and the exact answers its provider gives,
+from the error page at authorize to the body of a token error. The emulator
+names what happened (a :data:`TokenFailure`, an :data:`AuthorizeRefusal`);
+the dialect says it the provider's way.
+
+The small helpers at the end (:func:`redirect_to`, :func:`json_response`,
+:func:`error_page`) are shared by the dialects.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from typing import Literal
+from typing import Protocol
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
+
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Request
+from werkzeug.wrappers import Response
+
+__all__ = [
+    "Account",
+    "Addresses",
+    "AuthorizeAttempt",
+    "AuthorizeRefusal",
+    "Dialect",
+    "Grant",
+    "TokenAttempt",
+    "TokenFailure",
+    "error_page",
+    "json_response",
+    "redirect_to",
+]
+
+#: Why the authorization endpoint does not send the user back with a code or
+#: an error of the user's making:
+#:
+#: - ``unknown_client``: no client is registered under the ``client_id``;
+#: - ``wrong_tenant``: the path names a directory the client is not in;
+#: - ``redirect_uri_missing``: the request has no ``redirect_uri`` and the
+#:   provider requires one;
+#: - ``redirect_uri_mismatch``: the ``redirect_uri`` is not registered.
+AuthorizeRefusal = Literal[
+    "unknown_client", "wrong_tenant", "redirect_uri_missing", "redirect_uri_mismatch"
+]
+
+#: Why the token endpoint refuses a code, in the order the emulator checks:
+#:
+#: - ``wrong_tenant``: the path names a directory the client is not in;
+#: - ``unknown_client``: the ``client_id`` is missing or not registered;
+#: - ``missing_secret``, ``wrong_secret``: no secret, or another one;
+#: - ``expired_secret``: the right secret, marked expired
+#:   (:attr:`ProviderEmulator.client_secret_expired
+#:   <flask_oauth_recover.testing.ProviderEmulator.client_secret_expired>`);
+#: - ``unknown_code``: a code the emulator never issued;
+#: - ``used_code``: a code redeemed (or refused) before, or one refused by
+#:   :meth:`~flask_oauth_recover.testing.ProviderEmulator.reject_next_codes`;
+#: - ``expired_code``: older than the profile's code lifetime;
+#: - ``foreign_code``: issued to another client;
+#: - ``redirect_uri_missing``, ``redirect_uri_mismatch``: the token request's
+#:   ``redirect_uri`` is absent, or differs from the authorization request's;
+#: - ``pkce_missing``, ``pkce_mismatch``: no ``code_verifier`` for a code
+#:   issued with a challenge, or one that does not answer it.
+TokenFailure = Literal[
+    "wrong_tenant",
+    "unknown_client",
+    "missing_secret",
+    "wrong_secret",
+    "expired_secret",
+    "unknown_code",
+    "used_code",
+    "expired_code",
+    "foreign_code",
+    "redirect_uri_missing",
+    "redirect_uri_mismatch",
+    "pkce_missing",
+    "pkce_mismatch",
+]
+
+
+@dataclass(frozen=True)
+class Account:
+    """The signed-in user, as the emulator's owner configured it.
+
+    :param login: The user's handle: GitHub's ``login``, GitLab's
+        ``username``, Keycloak's ``preferred_username``; the other profiles
+        build the user's addresses from it.
+    :param fields: Fields of the profile's user endpoint body that replace
+        or extend the defaults; ID token claims follow them.
+    """
+
+    login: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def email(self) -> str:
+        """The user's default address: ``<login>@example.com``."""
+        return f"{self.login}@example.com"
+
+    @property
+    def given_name(self) -> str:
+        """The default given name, so that ``octocat`` is "The Octocat"."""
+        return "The"
+
+    @property
+    def family_name(self) -> str:
+        """The default family name: the login, capitalized."""
+        return self.login.capitalize()
+
+    @property
+    def name(self) -> str:
+        """The default full name."""
+        return f"{self.given_name} {self.family_name}"
+
+
+@dataclass(frozen=True)
+class Addresses:
+    """Where the emulator's endpoints are, on one base URL.
+
+    :param authorize_url: The authorization endpoint.
+    :param token_url: The token endpoint.
+    :param api_base_url: The API root that :meth:`client_kwargs
+        <flask_oauth_recover.testing.ProviderEmulator.client_kwargs>` gives
+        Authlib, ending in a slash.
+    :param server_metadata_url: The discovery document (OpenID Connect) or
+        authorization server metadata (RFC 8414).
+    :param server_metadata: That document's contents on this base URL.
+    :param api_routes: Absolute URL prefixes of the real provider's API, each
+        with the emulator's URL prefix that replaces it.
+    :param stand_in_api_base_url: The API root a stand-in gives a client
+        whose own API root is none of :attr:`api_routes`.
+    """
+
+    authorize_url: str
+    token_url: str
+    api_base_url: str
+    server_metadata_url: str
+    server_metadata: Mapping[str, Any]
+    api_routes: Mapping[str, str]
+    stand_in_api_base_url: str
+
+
+@dataclass(frozen=True)
+class AuthorizeAttempt:
+    """One request to the authorization endpoint.
+
+    :param request: The HTTP request.
+    :param route: The variable parts of its path (Entra's ``tenant``).
+    :param params: Its query arguments.
+    :param registered: The registered callback URL, or ``None``.
+    :param now: The emulator's current time, in seconds.
+    """
+
+    request: Request
+    route: Mapping[str, str]
+    params: Mapping[str, str]
+    registered: str | None
+    now: float
+
+    @property
+    def client_id(self) -> str | None:
+        """The ``client_id`` sent."""
+        return self.params.get("client_id")
+
+    @property
+    def redirect_uri(self) -> str | None:
+        """The ``redirect_uri`` sent, ``None`` when absent or empty."""
+        return self.params.get("redirect_uri") or None
+
+    @property
+    def state(self) -> str | None:
+        """The ``state`` sent."""
+        return self.params.get("state")
+
+
+@dataclass(frozen=True)
+class TokenAttempt:
+    """One request to the token endpoint.
+
+    :param request: The HTTP request.
+    :param route: The variable parts of its path (Entra's ``tenant``).
+    :param client_id: The ``client_id`` sent (form or Basic auth).
+    :param redirect_uri: The ``redirect_uri`` sent.
+    :param authorized_redirect_uri: The ``redirect_uri`` of the authorization
+        request that issued the code, when the code is known.
+    :param now: The emulator's current time, in seconds.
+    """
+
+    request: Request
+    route: Mapping[str, str]
+    client_id: str | None
+    redirect_uri: str | None
+    authorized_redirect_uri: str | None
+    now: float
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What an access token was issued for.
+
+    :param client_id: The client it was issued to.
+    :param scope: The granted scopes, as the dialect reports them
+        (:meth:`Dialect.granted_scope`).
+    :param authorize_params: The query arguments of the authorization request
+        (``nonce``, ``access_type``...).
+    :param site: The emulator's address the token request reached, ending in
+        a slash.
+    """
+
+    client_id: str
+    scope: str
+    authorize_params: Mapping[str, str]
+    site: str
+
+    @property
+    def nonce(self) -> str | None:
+        """The ``nonce`` of the authorization request, for the ID token."""
+        return self.authorize_params.get("nonce") or None
+
+
+class Dialect(Protocol):
+    """A provider's wire format, as one profile module implements it.
+
+    Attributes are read by the emulator; every method returns what the
+    provider would answer, so the emulator never names a provider.
+    """
+
+    #: The profile's name, as ``ProviderEmulator(profile=...)`` takes it.
+    name: str
+    #: Seconds an authorization code stays valid.
+    code_lifetime: float
+    #: The client ID registered unless the emulator is told otherwise.
+    default_client_id: str
+    #: The client secret registered unless the emulator is told otherwise.
+    default_client_secret: str
+    #: The ``code_challenge_method`` values the provider accepts.
+    pkce_methods: frozenset[str]
+    #: Whether the token endpoint checks the PKCE verifier before the
+    #: ``redirect_uri`` (it matters only when both are wrong).
+    pkce_checked_first: bool
+    #: Whether both endpoints require ``redirect_uri``; if not, a missing one
+    #: means the registered callback.
+    redirect_uri_required: bool
+
+    def rules(self) -> list[Rule]:
+        """URL rules for the provider's endpoints. Endpoint names:
+        ``authorize``, ``token``, ``document:<name>`` for public documents
+        (answered by :meth:`document`) and ``api:<resource>`` for endpoints
+        that need a bearer token (answered by :meth:`api`)."""
+        ...
+
+    def addresses(self, base: str) -> Addresses:
+        """The endpoints' URLs on ``base`` (``http://127.0.0.1:PORT``)."""
+        ...
+
+    def client_kwargs(
+        self, addresses: Addresses, client_id: str, client_secret: str
+    ) -> dict[str, Any]:
+        """Keyword arguments for Authlib's ``oauth.register()``."""
+        ...
+
+    def route_accepts(self, route: Mapping[str, str]) -> bool:
+        """Whether a path's variable parts name a place the client is
+        registered in (for Entra, the tenant)."""
+        ...
+
+    def redirect_uri_matches(self, candidate: str, registered: str) -> bool:
+        """Whether the provider accepts ``candidate`` for the registered
+        callback URL."""
+        ...
+
+    def refuse_authorization(
+        self, refusal: AuthorizeRefusal, attempt: AuthorizeAttempt
+    ) -> Response:
+        """The provider's answer to an authorization request it refuses:
+        usually its own error page, never returning to the app."""
+        ...
+
+    def denial_params(
+        self,
+        error: str,
+        description: str | None,
+        uri: str | None,
+        attempt: AuthorizeAttempt,
+    ) -> list[tuple[str, str | None]]:
+        """The query the provider sends back when the user cancels (or the
+        authorization fails with ``error``); ``None`` values are left out.
+        ``description`` and ``uri`` are ``None`` for the provider's own."""
+        ...
+
+    def new_code(self) -> str:
+        """A fresh authorization code in the provider's format."""
+        ...
+
+    def code_params(
+        self, code: str, scope: str, attempt: AuthorizeAttempt
+    ) -> list[tuple[str, str | None]]:
+        """The query that carries a code back to the app; ``None`` values
+        are left out."""
+        ...
+
+    def granted_scope(self, requested: str) -> str:
+        """The scopes the provider reports granted for a ``scope``
+        parameter."""
+        ...
+
+    def token_error(self, failure: TokenFailure, attempt: TokenAttempt) -> Response:
+        """The token endpoint's answer to ``failure``."""
+        ...
+
+    def new_access_token(self) -> str:
+        """A fresh access token in the provider's format."""
+        ...
+
+    def token_success(
+        self,
+        access_token: str,
+        grant: Grant,
+        account: Account,
+        attempt: TokenAttempt,
+    ) -> Response:
+        """The token endpoint's answer for a good code: the access token,
+        and an ID token where the provider sends one."""
+        ...
+
+    def document(
+        self, name: str, request: Request, route: Mapping[str, str]
+    ) -> Response:
+        """A public document, such as the discovery document or the JWKS."""
+        ...
+
+    def api(
+        self,
+        resource: str,
+        grant: Grant | None,
+        account: Account,
+        request: Request,
+    ) -> Response:
+        """An API answer for a bearer token; ``grant`` is ``None`` for a
+        missing or unknown token."""
+        ...
+
+    def not_found(self, request: Request) -> Response:
+        """The answer to a path the emulator does not serve, shaped as the
+        provider's API shapes its errors (JSON, which apps read with
+        ``.json()``), with the status the provider sends."""
+        ...
+
+
+def redirect_to(url: str, params: Iterable[tuple[str, str | None]]) -> Response:
+    """A 302 to ``url`` with ``params`` added to its query, in order,
+    leaving out ``None`` values.
+
+    :param url: The target, possibly with a query of its own.
+    :param params: The parameters to add.
+    """
+    added = urlencode([(key, value) for key, value in params if value is not None])
+    parts = urlsplit(url)
+    query = f"{parts.query}&{added}" if parts.query else added
+    location = urlunsplit(parts._replace(query=query))
+    return Response(status=302, headers={"Location": location})
+
+
+def json_response(
+    payload: Any,
+    status: int = 200,
+    *,
+    content_type: str = "application/json; charset=utf-8",
+    headers: Mapping[str, str] | None = None,
+    indent: int | None = None,
+) -> Response:
+    """A JSON answer.
+
+    :param payload: The body.
+    :param status: The HTTP status.
+    :param content_type: The ``Content-Type`` header, verbatim.
+    :param headers: Further headers.
+    :param indent: Pretty-print with this indent, as some providers do.
+    """
+    response = Response(
+        json.dumps(payload, indent=indent), status=status, content_type=content_type
+    )
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def error_page(
+    title: str, heading: str, paragraphs: Sequence[str], status: int
+) -> Response:
+    """A provider's own error page: a minimal HTML document with the texts
+    a person would read, escaped.
+
+    :param title: The document's ``<title>``.
+    :param heading: Its ``<h1>``.
+    :param paragraphs: The paragraphs that follow, as plain text.
+    :param status: The HTTP status.
+    """
+    body = "".join(f"<p>{html.escape(text)}</p>\n" for text in paragraphs)
+    document = (
+        "<!doctype html>\n"
+        '<html lang="en">\n'
+        f'<head><meta charset="utf-8"><title>{html.escape(title)}</title></head>\n'
+        f"<body>\n<h1>{html.escape(heading)}</h1>\n{body}</body>\n"
+        "</html>\n"
+    )
+    return Response(document, status=status, content_type="text/html; charset=utf-8")

@@ -1,0 +1,431 @@
+"""Google's OAuth 2.0 / OpenID Connect wire format, as the emulator speaks it.
+
+The ``"google"`` profile: authorization at ``/o/oauth2/v2/auth`` (on
+accounts.google.com), the token endpoint at ``/token`` (oauth2.googleapis.com),
+discovery at the root, the JWKS at ``/oauth2/v3/certs`` and userinfo at
+``/v1/userinfo`` (openidconnect.googleapis.com) and ``/oauth2/v3/userinfo``
+(www.googleapis.com): each path the one it has on its real host.
+
+Google's ways, from ``PROVIDERS.md``: an unregistered ``redirect_uri`` gets
+Google's own "Error 400: redirect_uri_mismatch" page and never returns to
+the app; the match is exact (scheme, host, port, case, trailing slash); a
+cancel comes back as ``?error=access_denied&state=...`` with no description;
+token errors are JSON with terse descriptions ("Bad Request" for a used or
+expired code, 401 ``invalid_client`` "Unauthorized" for a wrong secret,
+``redirect_uri_mismatch`` when the two steps' ``redirect_uri`` differ,
+"Invalid code verifier." for PKCE). Other paths answer as Google's APIs
+do, 404 with ``{"error": {"code": 404, "message": "Method not found.",
+"status": "NOT_FOUND"}}``. Google does not document the code lifetime; the
+emulator uses ten minutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Request
+from werkzeug.wrappers import Response
+
+from .dialect import Account
+from .dialect import Addresses
+from .dialect import AuthorizeAttempt
+from .dialect import AuthorizeRefusal
+from .dialect import Grant
+from .dialect import TokenAttempt
+from .dialect import TokenFailure
+from .dialect import error_page
+from .dialect import json_response
+from .oidc import DISCOVERY_PATH
+from .oidc import SigningKey
+from .oidc import at_hash
+from .oidc import discovery_document
+
+__all__ = ["GoogleDialect"]
+
+#: A Web application client ID: digits, a dash, 32 letters and digits.
+DEFAULT_CLIENT_ID = (
+    "123456789012-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com"
+)
+#: A client secret as Google issues them since 2021: ``GOCSPX-`` and 28 more.
+DEFAULT_CLIENT_SECRET = "GOCSPX-AbCdEfGhIjKlMnOpQrStUvWx1234"
+#: Seconds a code stays valid. Google does not say; ten minutes, as others.
+CODE_LIFETIME = 600.0
+
+#: The authorization endpoint's path on accounts.google.com.
+AUTHORIZE_PATH = "/o/oauth2/v2/auth"
+#: The token endpoint's path on oauth2.googleapis.com.
+TOKEN_PATH = "/token"
+#: The userinfo endpoint's path on openidconnect.googleapis.com.
+USERINFO_PATH = "/v1/userinfo"
+#: The same userinfo on www.googleapis.com.
+USERINFO_V3_PATH = "/oauth2/v3/userinfo"
+#: The JWKS path on www.googleapis.com.
+JWKS_PATH = "/oauth2/v3/certs"
+#: The API hosts apps call with absolute URLs; the emulator serves their
+#: paths at its root.
+API_ORIGINS = (
+    "https://openidconnect.googleapis.com/",
+    "https://www.googleapis.com/",
+)
+
+_SCOPE_URLS = {
+    "email": "https://www.googleapis.com/auth/userinfo.email",
+    "profile": "https://www.googleapis.com/auth/userinfo.profile",
+}
+# Which userinfo claims each scope releases; "sub" is always there.
+_CLAIMS_BY_SCOPE = {
+    "email": ("email", "email_verified"),
+    "profile": ("name", "given_name", "family_name", "picture", "locale"),
+}
+_TOKEN_ERRORS: dict[TokenFailure, tuple[int, str, str]] = {
+    # Google's paths name no tenant; kept for completeness.
+    "wrong_tenant": (401, "invalid_client", "Unauthorized"),
+    "unknown_client": (401, "invalid_client", "The OAuth client was not found."),
+    "missing_secret": (400, "invalid_request", "client_secret is missing."),
+    "wrong_secret": (401, "invalid_client", "Unauthorized"),
+    "expired_secret": (401, "invalid_client", "Unauthorized"),
+    "unknown_code": (400, "invalid_grant", "Bad Request"),
+    "used_code": (400, "invalid_grant", "Bad Request"),
+    "expired_code": (400, "invalid_grant", "Bad Request"),
+    "foreign_code": (400, "invalid_grant", "Bad Request"),
+    "redirect_uri_missing": (400, "invalid_request", "Missing parameter: redirect_uri"),
+    "redirect_uri_mismatch": (400, "redirect_uri_mismatch", "Bad Request"),
+    "pkce_missing": (400, "invalid_grant", "Missing code verifier."),
+    "pkce_mismatch": (400, "invalid_grant", "Invalid code verifier."),
+}
+_NO_STORE = {
+    "Cache-Control": "no-cache, no-store, max-age=0, must-revalidate",
+    "Pragma": "no-cache",
+}
+_TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
+_PAGE_TITLE = "Sign in - Google Accounts"
+_INVALID_REQUEST = "Access blocked: This app's request is invalid"
+_INVALID_REQUEST_TEXT = (
+    "You can't sign in because this app sent an invalid request. You can try "
+    "again later, or contact the developer about this issue. Learn more about "
+    "this error"
+)
+_DEVELOPER_HINT = "If you are a developer of this app, see error details."
+
+
+class GoogleDialect:
+    """The ``"google"`` profile: a Web application OAuth client on Google.
+
+    Its RSA signing key is generated with the dialect.
+    """
+
+    name = "google"
+    code_lifetime = CODE_LIFETIME
+    default_client_id = DEFAULT_CLIENT_ID
+    default_client_secret = DEFAULT_CLIENT_SECRET
+    pkce_methods = frozenset({"plain", "S256"})
+    pkce_checked_first = False
+    redirect_uri_required = True
+
+    def __init__(self) -> None:
+        #: Signs ID tokens; published at :data:`JWKS_PATH`.
+        self.signing_key = SigningKey()
+
+    def __repr__(self) -> str:
+        return "<GoogleDialect>"
+
+    def rules(self) -> list[Rule]:
+        """Google's paths, each as on its real host."""
+        return [
+            Rule(AUTHORIZE_PATH, endpoint="authorize", methods=["GET"]),
+            Rule(TOKEN_PATH, endpoint="token", methods=["POST"]),
+            Rule(DISCOVERY_PATH, endpoint="document:discovery", methods=["GET"]),
+            Rule(JWKS_PATH, endpoint="document:jwks", methods=["GET"]),
+            Rule(USERINFO_PATH, endpoint="api:userinfo", methods=["GET"]),
+            Rule(USERINFO_V3_PATH, endpoint="api:userinfo", methods=["GET"]),
+        ]
+
+    def addresses(self, base: str) -> Addresses:
+        """Google's endpoints on ``base``; the API hosts map to its root."""
+        return Addresses(
+            authorize_url=f"{base}{AUTHORIZE_PATH}",
+            token_url=f"{base}{TOKEN_PATH}",
+            api_base_url=f"{base}/v1/",
+            server_metadata_url=f"{base}{DISCOVERY_PATH}",
+            server_metadata=self._discovery(f"{base}/"),
+            api_routes={origin: f"{base}/" for origin in API_ORIGINS},
+            stand_in_api_base_url=f"{base}/v1/",
+        )
+
+    def client_kwargs(
+        self, addresses: Addresses, client_id: str, client_secret: str
+    ) -> dict[str, Any]:
+        """Discovery through ``server_metadata_url``, scope ``openid email
+        profile``; ``api_base_url`` makes ``get("userinfo")`` work."""
+        return {
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "server_metadata_url": addresses.server_metadata_url,
+            "api_base_url": addresses.api_base_url,
+            "client_kwargs": {"scope": "openid email profile"},
+        }
+
+    def route_accepts(self, route: Mapping[str, str]) -> bool:
+        """Google's paths have no variable parts."""
+        return True
+
+    def redirect_uri_matches(self, candidate: str, registered: str) -> bool:
+        """Exact match: scheme, host, port, path, case, trailing slash."""
+        return candidate == registered
+
+    def refuse_authorization(
+        self, refusal: AuthorizeRefusal, attempt: AuthorizeAttempt
+    ) -> Response:
+        """Google's "Access blocked" page: 401 ``invalid_client`` for an
+        unknown client, 400 ``redirect_uri_mismatch`` or
+        ``invalid_request``."""
+        if refusal == "redirect_uri_mismatch":
+            return error_page(
+                _PAGE_TITLE,
+                _INVALID_REQUEST,
+                [
+                    _INVALID_REQUEST_TEXT,
+                    _DEVELOPER_HINT,
+                    "Error 400: redirect_uri_mismatch",
+                    f"Request details: redirect_uri={attempt.redirect_uri} "
+                    "flowName=GeneralOAuthFlow",
+                ],
+                400,
+            )
+        if refusal == "redirect_uri_missing":
+            return error_page(
+                _PAGE_TITLE,
+                _INVALID_REQUEST,
+                [
+                    _INVALID_REQUEST_TEXT,
+                    "Missing required parameter: redirect_uri",
+                    "Error 400: invalid_request",
+                ],
+                400,
+            )
+        return error_page(
+            _PAGE_TITLE,
+            "Access blocked: Authorization Error",
+            [
+                "The OAuth client was not found.",
+                _DEVELOPER_HINT,
+                "Error 401: invalid_client",
+            ],
+            401,
+        )
+
+    def denial_params(
+        self,
+        error: str,
+        description: str | None,
+        uri: str | None,
+        attempt: AuthorizeAttempt,
+    ) -> list[tuple[str, str | None]]:
+        """``error`` and ``state``: Google adds no description of its own."""
+        return [
+            ("error", error),
+            ("error_description", description),
+            ("error_uri", uri),
+            ("state", attempt.state),
+        ]
+
+    def new_code(self) -> str:
+        """A code shaped like Google's: ``4/0A`` and 70 more characters."""
+        return "4/0A" + _random(70)
+
+    def code_params(
+        self, code: str, scope: str, attempt: AuthorizeAttempt
+    ) -> list[tuple[str, str | None]]:
+        """``state``, ``code``, and the granted ``scope``, ``authuser`` and
+        ``prompt`` that Google adds."""
+        return [
+            ("state", attempt.state),
+            ("code", code),
+            ("scope", scope),
+            ("authuser", "0"),
+            ("prompt", "consent"),
+        ]
+
+    def granted_scope(self, requested: str) -> str:
+        """The scopes with ``email`` and ``profile`` spelled out as Google's
+        URLs, as Google reports them."""
+        return " ".join(_SCOPE_URLS.get(scope, scope) for scope in requested.split())
+
+    def token_error(self, failure: TokenFailure, attempt: TokenAttempt) -> Response:
+        """Pretty-printed JSON ``error`` and ``error_description``."""
+        status, error, description = _TOKEN_ERRORS[failure]
+        return json_response(
+            {"error": error, "error_description": description},
+            status,
+            headers=_NO_STORE,
+            indent=2,
+        )
+
+    def new_access_token(self) -> str:
+        """An access token shaped like Google's: ``ya29.a0`` and more."""
+        return "ya29.a0" + _random(150)
+
+    def token_success(
+        self,
+        access_token: str,
+        grant: Grant,
+        account: Account,
+        attempt: TokenAttempt,
+    ) -> Response:
+        """The access token, a refresh token for ``access_type=offline``,
+        and an ID token when ``openid`` was asked for."""
+        scopes = set(grant.scope.split())
+        payload: dict[str, Any] = {"access_token": access_token, "expires_in": 3599}
+        if grant.authorize_params.get("access_type") == "offline":
+            payload["refresh_token"] = "1//0g" + _random(100)
+        payload["scope"] = grant.scope
+        payload["token_type"] = "Bearer"
+        if "openid" in scopes:
+            payload["id_token"] = self._id_token(access_token, grant, account)
+        return json_response(payload, headers=_NO_STORE, indent=2)
+
+    def document(
+        self, name: str, request: Request, route: Mapping[str, str]
+    ) -> Response:
+        """The discovery document, or the JWKS."""
+        if name == "jwks":
+            return json_response(self.signing_key.jwks())
+        return json_response(self._discovery(request.host_url))
+
+    def api(
+        self,
+        resource: str,
+        grant: Grant | None,
+        account: Account,
+        request: Request,
+    ) -> Response:
+        """Userinfo: ``sub`` and the claims the granted scopes release."""
+        if grant is None:
+            return json_response(
+                {
+                    "error": "invalid_request",
+                    "error_description": "Invalid Credentials",
+                },
+                401,
+                headers={
+                    "WWW-Authenticate": (
+                        'Bearer realm="https://accounts.google.com/", '
+                        'error="invalid_token"'
+                    )
+                },
+            )
+        return json_response(_userinfo(account, request.host_url, grant.scope))
+
+    def not_found(self, request: Request) -> Response:
+        """Google's API error: ``{"error": {"code": 404, "message": ...,
+        "status": "NOT_FOUND"}}``."""
+        return json_response(
+            {
+                "error": {
+                    "code": 404,
+                    "message": "Method not found.",
+                    "status": "NOT_FOUND",
+                }
+            },
+            404,
+            indent=2,
+        )
+
+    def _discovery(self, site: str) -> dict[str, Any]:
+        root = site.rstrip("/")
+        return discovery_document(
+            issuer=root,
+            authorization_endpoint=f"{root}{AUTHORIZE_PATH}",
+            device_authorization_endpoint=f"{root}/device/code",
+            token_endpoint=f"{root}{TOKEN_PATH}",
+            userinfo_endpoint=f"{root}{USERINFO_PATH}",
+            revocation_endpoint=f"{root}/revoke",
+            jwks_uri=f"{root}{JWKS_PATH}",
+            response_types_supported=[
+                "code",
+                "token",
+                "id_token",
+                "code token",
+                "code id_token",
+                "token id_token",
+                "code token id_token",
+                "none",
+            ],
+            claims_supported=[
+                "aud",
+                "email",
+                "email_verified",
+                "exp",
+                "family_name",
+                "given_name",
+                "iat",
+                "iss",
+                "name",
+                "picture",
+                "sub",
+            ],
+        )
+
+    def _id_token(self, access_token: str, grant: Grant, account: Account) -> str:
+        now = int(time.time())
+        userinfo = _userinfo(account, grant.site, grant.scope)
+        claims: dict[str, Any] = {
+            "iss": grant.site.rstrip("/"),
+            "azp": grant.client_id,
+            "aud": grant.client_id,
+            "sub": userinfo["sub"],
+        }
+        for key in ("email", "email_verified"):
+            if key in userinfo:
+                claims[key] = userinfo[key]
+        claims["at_hash"] = at_hash(access_token)
+        if grant.nonce is not None:
+            claims["nonce"] = grant.nonce
+        for key in ("name", "picture", "given_name", "family_name"):
+            if key in userinfo:
+                claims[key] = userinfo[key]
+        claims["iat"] = now
+        claims["exp"] = now + 3600
+        return self.signing_key.sign(claims)
+
+
+def subject(login: str) -> str:
+    """The stable ``sub`` Google gives a user: 21 digits.
+
+    :param login: The user's login in the emulator.
+    """
+    digits = str(int(hashlib.sha256(login.encode()).hexdigest(), 16))
+    return "1" + digits[:20]
+
+
+def _userinfo(account: Account, site: str, scope: str) -> dict[str, Any]:
+    sub = subject(account.login)
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "name": account.name,
+        "given_name": account.given_name,
+        "family_name": account.family_name,
+        "picture": f"{site}a/{sub}=s96-c",
+        "email": account.email,
+        "email_verified": True,
+        "locale": "en",
+    }
+    claims.update(account.fields)
+    granted = set(scope.split())
+    withheld = {
+        claim
+        for scope_name, names in _CLAIMS_BY_SCOPE.items()
+        if _SCOPE_URLS[scope_name] not in granted and scope_name not in granted
+        for claim in names
+    }
+    return {key: value for key, value in claims.items() if key not in withheld}
+
+
+def _random(length: int) -> str:
+    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(length))
