@@ -1,7 +1,9 @@
 """Decide what kind of failure an exception raised in a callback view is.
 
-Classification looks at OAuth error codes and exception types only, never at
-message text, so a provider rewording its descriptions changes nothing.
+Classification looks at exception types, and asks the provider's profile
+(:mod:`flask_oauth_recover.providers`) what its error codes mean. Message
+text counts only where a profile says a provider uses one code for causes
+that its descriptions alone tell apart.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import MismatchingStateError
 from authlib.oauth2.rfc6749.errors import MissingCodeException
 
+from .providers import BASELINE
+from .providers import Profile
 from .token_response import ProviderResponseError
 
 
@@ -34,36 +38,6 @@ class FailureKind(enum.Enum):
     #: The provider is down, slow or answered something unreadable.
     UNAVAILABLE = "unavailable"
 
-
-#: Error codes a token endpoint answers with, GitHub's (always at HTTP 200)
-#: and RFC 6749 section 5.2's.
-TOKEN_ERRORS: dict[str, FailureKind] = {
-    "bad_verification_code": FailureKind.TRANSIENT,
-    "invalid_grant": FailureKind.TRANSIENT,
-    "incorrect_client_credentials": FailureKind.CREDENTIALS,
-    "invalid_client": FailureKind.CREDENTIALS,
-    "unauthorized_client": FailureKind.CREDENTIALS,
-    "redirect_uri_mismatch": FailureKind.REDIRECT_URI,
-    "invalid_request": FailureKind.CONFIG,
-    "unsupported_grant_type": FailureKind.CONFIG,
-    "invalid_scope": FailureKind.CONFIG,
-    "server_error": FailureKind.UNAVAILABLE,
-    "temporarily_unavailable": FailureKind.UNAVAILABLE,
-}
-
-#: Error codes that come back on the callback as ``?error=`` (RFC 6749
-#: section 4.1.2.1, plus GitHub's own).
-AUTHORIZE_ERRORS: dict[str, FailureKind] = {
-    "access_denied": FailureKind.CANCELLED,
-    "redirect_uri_mismatch": FailureKind.REDIRECT_URI,
-    "unauthorized_client": FailureKind.CREDENTIALS,
-    "application_suspended": FailureKind.CONFIG,
-    "invalid_request": FailureKind.CONFIG,
-    "unsupported_response_type": FailureKind.CONFIG,
-    "invalid_scope": FailureKind.CONFIG,
-    "server_error": FailureKind.UNAVAILABLE,
-    "temporarily_unavailable": FailureKind.UNAVAILABLE,
-}
 
 #: The code of Authlib's generic ``OAuthError``: raised by apps, by mocks and
 #: by OAuth 1 flows, never a provider's answer, so it is not ours to handle.
@@ -89,6 +63,13 @@ class Failure:
         (the token response), ``"state"`` or ``"transport"``.
     :param http_status: the token endpoint's HTTP status, when it matters.
     :param retry_after: the provider's ``Retry-After`` in seconds, if any.
+    :param ambiguous: a transient-looking refusal that may also be a
+        configuration error (GitLab's and Keycloak's one ``invalid_grant``
+        for a used code, a redirect URI or PKCE mismatch): restarted once.
+    :param reason: a finer cause the provider named (a ``providers.profile``
+        reason such as ``"pkce_mismatch"``), if any.
+    :param provider_code: the provider's own numbered code beside
+        ``error``, when its profile reads such codes.
     """
 
     kind: FailureKind
@@ -98,6 +79,9 @@ class Failure:
     source: str = "token"
     http_status: int | None = None
     retry_after: int | None = None
+    ambiguous: bool = False
+    reason: str | None = None
+    provider_code: str | None = None
 
 
 def classify(
@@ -105,6 +89,7 @@ def classify(
     *,
     authorize_error: str | None,
     provider_hosts: frozenset[str],
+    profile: Profile = BASELINE,
 ) -> Failure | None:
     """Classify an exception from a callback view, or return ``None`` when it
     is not an OAuth or provider-transport failure and must propagate.
@@ -115,14 +100,20 @@ def classify(
         came from the authorization step, whatever Authlib raised about it.
     :param provider_hosts: ``host[:port]`` of the provider's endpoints;
         transport errors elsewhere belong to the app.
+    :param profile: the provider's profile, which reads its error codes.
     """
     if authorize_error is not None and isinstance(
         exc, (AuthlibBaseError, MissingCodeException)
     ):
         # Authlib raises about the missing code before it reads a POSTed
         # error; the callback's own error code is what the provider said.
-        kind = AUTHORIZE_ERRORS.get(authorize_error, FailureKind.CONFIG)
-        return Failure(kind, authorize_error, source="authorize")
+        reading = profile.read_authorize_error(authorize_error)
+        return Failure(
+            FailureKind(reading.kind),
+            authorize_error,
+            source="authorize",
+            reason=reading.reason,
+        )
     if isinstance(exc, MismatchingStateError):
         return Failure(FailureKind.TRANSIENT, LOST_STATE, source="state")
     if isinstance(exc, MissingCodeException):
@@ -144,12 +135,23 @@ def classify(
         and exc.error != GENERIC_ERROR
     ):
         # An unknown code is still the provider refusing: explain, never loop.
+        status = getattr(exc, "status", None)
+        reading = profile.read_token_error(
+            exc.error,
+            exc.description or None,
+            status,
+            getattr(exc, "error_codes", ()),
+        )
         return Failure(
-            TOKEN_ERRORS.get(exc.error, FailureKind.CONFIG),
+            FailureKind(reading.kind),
             exc.error,
             description=exc.description or None,
             uri=exc.uri,
             source="token",
+            http_status=status,
+            ambiguous=reading.ambiguous,
+            reason=reading.reason,
+            provider_code=reading.code,
         )
     return None
 

@@ -26,6 +26,7 @@ from .i18n import Translator
 from .i18n import select_locale
 from .outcome import Outcome
 from .outcome import OutcomeKind
+from .providers import known_name
 
 TEMPLATES = {
     OutcomeKind.CONFIG_ERROR: "oauth_recover/config_error.html",
@@ -72,29 +73,15 @@ TITLES = {
     OutcomeKind.UNAVAILABLE: N_("%(provider)s is not responding"),
     OutcomeKind.INVALID_CALLBACK: N_("This sign-in link is not valid"),
 }
-#: Names people know providers by, for client names that are not.
-PROVIDER_NAMES = {
-    "github": "GitHub",
-    "gitlab": "GitLab",
-    "google": "Google",
-    "microsoft": "Microsoft",
-    "azure": "Microsoft",
-    "facebook": "Facebook",
-    "twitter": "X",
-    "discord": "Discord",
-    "slack": "Slack",
-    "linkedin": "LinkedIn",
-    "auth0": "Auth0",
-    "okta": "Okta",
-}
 RETRY_PARAM = "oauth_recover"
 # The characters a URI may hold (RFC 3986); others must come percent-encoded.
 _URI = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 
 
 def provider_name(client_name: str) -> str:
-    """The provider's name as people know it."""
-    return PROVIDER_NAMES.get(client_name.lower(), client_name.title())
+    """The provider's name as people know it, from a client's name, for
+    outcomes that do not say which provider answered."""
+    return known_name(client_name)
 
 
 def retry_url() -> str:
@@ -155,6 +142,7 @@ def render_outcome(outcome: Outcome, *, show_details: bool) -> Response:
             "cause": _(finding.cause, **finding.params),
             "fix": _(finding.fix, **finding.params),
             "snippet": finding.snippet,
+            "console": finding.console,
         }
         for finding in outcome.findings
     ]
@@ -165,6 +153,8 @@ def render_outcome(outcome: Outcome, *, show_details: bool) -> Response:
             "action": ACTIONS[outcome.kind],
             "reference": outcome.reference,
         }
+        if outcome.profile is not None:
+            body["provider"] = outcome.profile
         if show_details:
             body["diagnosis"] = [
                 {key: value for key, value in item.items() if value is not None}

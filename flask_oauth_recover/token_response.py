@@ -3,7 +3,9 @@
 Authlib lets a client register "compliance hooks" that see the raw token
 response before it is parsed. We add one to every wrapped client so that:
 
-- an error body keeps its ``error_uri`` (Authlib drops it);
+- an error body keeps its ``error_uri`` (Authlib drops it), its HTTP
+  status, Microsoft's ``error_codes`` and the ``WWW-Authenticate`` header,
+  in a :class:`TokenError` that the provider profiles read;
 - a form-encoded body (GitHub's answer without ``Accept: application/json``)
   is read as the JSON it stands for;
 - a 5xx, a 429, an HTML page or a 200 without ``access_token`` raise a typed
@@ -14,6 +16,7 @@ response before it is parsed. We add one to every wrapped client so that:
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,6 +26,35 @@ from flask import g
 
 HOOK_MARK = "_oauth_recover_hook"
 SENT_KEY = "_oauth_recover_token_request"
+
+
+class TokenError(OAuthError):  # type: ignore[misc]
+    """An OAuth error answer from the token endpoint, with what the provider
+    profiles need beside the code.
+
+    :param error: the ``error`` code.
+    :param description: the ``error_description`` (untrusted).
+    :param uri: the ``error_uri`` (untrusted).
+    :param status: the HTTP status (GitHub answers 200; others 400 or 401).
+    :param error_codes: the provider's numbered codes (Microsoft's
+        ``error_codes``), if any.
+    :param www_authenticate: the ``WWW-Authenticate`` header, if any.
+    """
+
+    def __init__(
+        self,
+        error: str,
+        description: str | None = None,
+        uri: str | None = None,
+        *,
+        status: int,
+        error_codes: tuple[int, ...] = (),
+        www_authenticate: str | None = None,
+    ) -> None:
+        super().__init__(error=error, description=description, uri=uri)
+        self.status = status
+        self.error_codes = error_codes
+        self.www_authenticate = www_authenticate
 
 
 class ProviderResponseError(Exception):
@@ -72,15 +104,21 @@ def check_response(resp: requests.Response) -> requests.Response:
         )
     body = _parse_body(resp)
     if body is None:
+        challenge = _challenge_error(resp)
+        if challenge is not None:
+            raise challenge
         raise ProviderResponseError(
             resp.status_code, "the token response is not JSON", retry_after
         )
     error = body.get("error")
     if isinstance(error, str) and error:
-        raise OAuthError(
-            error=error,
-            description=_text(body.get("error_description")),
-            uri=_text(body.get("error_uri")),
+        raise TokenError(
+            error,
+            _text(body.get("error_description")),
+            _text(body.get("error_uri")),
+            status=resp.status_code,
+            error_codes=_error_codes(body.get("error_codes")),
+            www_authenticate=resp.headers.get("WWW-Authenticate"),
         )
     if not body.get("access_token"):
         raise ProviderResponseError(
@@ -111,6 +149,8 @@ def sent_token_request() -> dict[str, str]:
         for key in ("redirect_uri", "client_id", "grant_type")
         if key in fields
     }
+    # Whether, never what: the verifier is a one-time secret.
+    sent["code_verifier"] = "sent" if fields.get("code_verifier") else "not sent"
     sent["url"] = resp.request.url or ""
     sent["status"] = str(resp.status_code)
     return sent
@@ -143,6 +183,32 @@ def _remember_request(resp: requests.Response) -> None:
 def _retry_after(resp: requests.Response) -> int | None:
     value = resp.headers.get("Retry-After", "")
     return min(int(value), 3600) if value.isdigit() else None
+
+
+def _error_codes(value: object) -> tuple[int, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        code for code in value if isinstance(code, int) and not isinstance(code, bool)
+    )
+
+
+# error="invalid_client" in a WWW-Authenticate challenge (RFC 6750 section 3).
+_CHALLENGE_ERROR = re.compile(r'\berror="([A-Za-z0-9_.-]{1,64})"')
+
+
+def _challenge_error(resp: requests.Response) -> TokenError | None:
+    """The OAuth error a 400 or 401 without a readable body names in its
+    ``WWW-Authenticate`` header, if it does."""
+    challenge = resp.headers.get("WWW-Authenticate")
+    if resp.status_code not in (400, 401) or not challenge:
+        return None
+    match = _CHALLENGE_ERROR.search(challenge)
+    if match is None:
+        return None
+    return TokenError(
+        match.group(1), status=resp.status_code, www_authenticate=challenge
+    )
 
 
 def _text(value: object) -> str | None:

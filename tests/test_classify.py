@@ -1,4 +1,6 @@
-"""Failures are classified by error code and exception type, never text."""
+"""Failures are classified by exception type, and by error code in the
+dialect of the provider's profile; text counts only where a profile says a
+shared code needs it."""
 
 from __future__ import annotations
 
@@ -10,35 +12,117 @@ from authlib.oauth2.rfc6749.errors import MissingCodeException
 
 from flask_oauth_recover import FailureKind
 from flask_oauth_recover.classify import classify
+from flask_oauth_recover.providers import BASELINE
+from flask_oauth_recover.providers import PROFILES
+from flask_oauth_recover.providers import Profile
 from flask_oauth_recover.token_response import ProviderResponseError
+from flask_oauth_recover.token_response import TokenError
 
 PROVIDER = frozenset({"github.com", "127.0.0.1:8000"})
+GITHUB = PROFILES["github"]
 
 
 @pytest.mark.parametrize(
-    ("error", "kind"),
+    ("profile", "error", "kind"),
     [
-        ("bad_verification_code", FailureKind.TRANSIENT),
-        ("invalid_grant", FailureKind.TRANSIENT),
-        ("incorrect_client_credentials", FailureKind.CREDENTIALS),
-        ("invalid_client", FailureKind.CREDENTIALS),
-        ("unauthorized_client", FailureKind.CREDENTIALS),
-        ("redirect_uri_mismatch", FailureKind.REDIRECT_URI),
-        ("invalid_request", FailureKind.CONFIG),
-        ("unsupported_grant_type", FailureKind.CONFIG),
-        ("invalid_scope", FailureKind.CONFIG),
-        ("server_error", FailureKind.UNAVAILABLE),
-        ("temporarily_unavailable", FailureKind.UNAVAILABLE),
-        ("something_new", FailureKind.CONFIG),
+        (GITHUB, "bad_verification_code", FailureKind.TRANSIENT),
+        (GITHUB, "incorrect_client_credentials", FailureKind.CREDENTIALS),
+        (BASELINE, "invalid_grant", FailureKind.TRANSIENT),
+        (BASELINE, "invalid_client", FailureKind.CREDENTIALS),
+        (BASELINE, "unauthorized_client", FailureKind.CREDENTIALS),
+        (BASELINE, "redirect_uri_mismatch", FailureKind.REDIRECT_URI),
+        (BASELINE, "invalid_request", FailureKind.CONFIG),
+        (BASELINE, "unsupported_grant_type", FailureKind.CONFIG),
+        (BASELINE, "invalid_scope", FailureKind.CONFIG),
+        (BASELINE, "server_error", FailureKind.UNAVAILABLE),
+        (BASELINE, "temporarily_unavailable", FailureKind.UNAVAILABLE),
+        (BASELINE, "something_new", FailureKind.CONFIG),
+        # Another provider's code means nothing to the baseline: explain it.
+        (BASELINE, "bad_verification_code", FailureKind.CONFIG),
     ],
 )
-def test_token_endpoint_errors(error: str, kind: FailureKind) -> None:
+def test_token_endpoint_errors(profile: Profile, error: str, kind: FailureKind) -> None:
     failure = classify(
-        OAuthError(error=error), authorize_error=None, provider_hosts=PROVIDER
+        OAuthError(error=error),
+        authorize_error=None,
+        provider_hosts=PROVIDER,
+        profile=profile,
     )
 
     assert failure is not None
     assert (failure.kind, failure.error, failure.source) == (kind, error, "token")
+
+
+@pytest.mark.parametrize(
+    ("profile", "exc", "kind", "reason", "code", "ambiguous"),
+    [
+        (
+            "microsoft",
+            TokenError(
+                "invalid_client",
+                "AADSTS7000222: The provided client secret keys are expired.",
+                status=401,
+                error_codes=(7000222,),
+            ),
+            FailureKind.CREDENTIALS,
+            "secret_expired",
+            "AADSTS7000222",
+            False,
+        ),
+        (
+            "microsoft",
+            TokenError("invalid_grant", "AADSTS54005: already redeemed", status=400),
+            FailureKind.TRANSIENT,
+            None,
+            "AADSTS54005",
+            False,
+        ),
+        (
+            "google",
+            TokenError("invalid_grant", "Invalid code verifier.", status=400),
+            FailureKind.CONFIG,
+            "pkce_mismatch",
+            None,
+            False,
+        ),
+        (
+            "gitlab",
+            TokenError("invalid_grant", "The provided authorization grant is invalid",
+                       status=400),
+            FailureKind.TRANSIENT,
+            None,
+            None,
+            True,
+        ),
+        (
+            "keycloak",
+            TokenError("unauthorized_client", "Invalid client credentials", status=401),
+            FailureKind.CREDENTIALS,
+            None,
+            None,
+            False,
+        ),
+    ],
+)  # fmt: skip
+def test_the_profile_reads_its_providers_answer(
+    profile: str,
+    exc: TokenError,
+    kind: FailureKind,
+    reason: str | None,
+    code: str | None,
+    ambiguous: bool,
+) -> None:
+    failure = classify(
+        exc,
+        authorize_error=None,
+        provider_hosts=PROVIDER,
+        profile=PROFILES[profile],
+    )
+
+    assert failure is not None
+    assert (failure.kind, failure.reason, failure.provider_code) == (kind, reason, code)
+    assert failure.ambiguous is ambiguous
+    assert failure.http_status == exc.status
 
 
 @pytest.mark.parametrize(
@@ -47,6 +131,7 @@ def test_token_endpoint_errors(error: str, kind: FailureKind) -> None:
         ("access_denied", FailureKind.CANCELLED),
         ("redirect_uri_mismatch", FailureKind.REDIRECT_URI),
         ("application_suspended", FailureKind.CONFIG),
+        ("consent_required", FailureKind.CONFIG),
         ("unauthorized_client", FailureKind.CREDENTIALS),
         ("invalid_request", FailureKind.CONFIG),
         ("unsupported_response_type", FailureKind.CONFIG),
@@ -57,7 +142,10 @@ def test_token_endpoint_errors(error: str, kind: FailureKind) -> None:
 )
 def test_authorize_errors(error: str, kind: FailureKind) -> None:
     failure = classify(
-        OAuthError(error=error), authorize_error=error, provider_hosts=PROVIDER
+        OAuthError(error=error),
+        authorize_error=error,
+        provider_hosts=PROVIDER,
+        profile=GITHUB,
     )
 
     assert failure is not None
@@ -69,7 +157,9 @@ def test_description_text_does_not_change_the_class() -> None:
         error="bad_verification_code", description="incorrect client credentials"
     )
 
-    failure = classify(misleading, authorize_error=None, provider_hosts=PROVIDER)
+    failure = classify(
+        misleading, authorize_error=None, provider_hosts=PROVIDER, profile=GITHUB
+    )
 
     assert failure is not None and failure.kind is FailureKind.TRANSIENT
 

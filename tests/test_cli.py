@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Callable
+from collections.abc import Iterator
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -22,6 +23,8 @@ from flask_oauth_recover.cli import PROBE_CODE_PREFIX
 from flask_oauth_recover.cli import oauth_recover
 from flask_oauth_recover.diagnose import fingerprint
 from flask_oauth_recover.testing import ProviderEmulator
+
+from .apps.profile_app import make_app as make_profile_app
 
 AppFactory = Callable[..., Flask]
 
@@ -278,3 +281,255 @@ def test_a_client_proxy_that_reads_the_request_is_resolved(
 
     assert result.exit_code == 0, result.output
     assert "Callback 'callback' (client 'github')" in result.output
+
+
+# -- provider profiles: both probes in every dialect ---------------------------------
+
+PROFILES = ["github", "google", "microsoft", "gitlab", "keycloak"]
+CALLBACK = "http://app.test/callback"
+
+
+@pytest.fixture(scope="module")
+def profile_servers() -> Iterator[dict[str, ProviderEmulator]]:
+    servers = {name: ProviderEmulator(profile=name).start() for name in PROFILES}
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture(params=PROFILES)
+def any_provider(
+    request: pytest.FixtureRequest, profile_servers: dict[str, ProviderEmulator]
+) -> Iterator[ProviderEmulator]:
+    server = profile_servers[request.param]
+    secret = server.client_secret
+    server.reset()
+    server.callback_url = CALLBACK
+    yield server
+    server.client_secret = secret
+    server.callback_url = None
+    server.reset()
+
+
+def test_the_probes_accept_a_sound_setup_in_every_dialect(
+    any_provider: ProviderEmulator,
+) -> None:
+    app = make_profile_app(any_provider, SERVER_NAME="app.test")
+
+    result = check(app, "--probe", "--json")
+
+    assert result.exit_code == 0, result.output
+    body = report(result)
+    [client] = body["clients"]
+    assert client["provider"] == any_provider.profile
+    assert client["probe"]["result"] == "accepted"
+    [callback] = body["callbacks"]
+    assert callback["authorize_probe"]["result"] == "registered"
+    assert callback["authorize_probe"]["redirect_uri"] == CALLBACK
+
+
+def test_the_token_probe_reads_each_dialects_refusal(
+    any_provider: ProviderEmulator,
+) -> None:
+    wrong = any_provider.client_secret[:-4] + "0a0a"
+    app = make_profile_app(any_provider, client_overrides={"client_secret": wrong})
+
+    result = check(app, "--probe", "--json")
+
+    assert result.exit_code == 1, result.output
+    [client] = report(result)["clients"]
+    assert client["probe"]["result"] == "rejected"
+    assert [finding["id"] for finding in client["diagnosis"]] == [
+        "credentials.rejected"
+    ]
+    assert wrong not in result.output
+
+
+def test_an_unregistered_redirect_uri_is_found_before_anyone_signs_in(
+    any_provider: ProviderEmulator,
+) -> None:
+    any_provider.callback_url = "http://app.test/registered/callback"
+    app = make_profile_app(any_provider, SERVER_NAME="app.test")
+
+    result = check(app, "--probe")
+
+    assert result.exit_code == 1, result.output
+    assert "authorize probe unregistered" in result.output
+    assert "[redirect_uri.unregistered] (client " in result.output
+    assert f"      {CALLBACK}\n" in result.output
+    body = report(check(app, "--probe", "--json"))
+    [finding] = body["clients"][0]["diagnosis"]
+    assert finding["id"] == "redirect_uri.unregistered"
+    assert (
+        f"Register {CALLBACK}" in finding["fix"] or f"Add {CALLBACK}" in finding["fix"]
+    )
+    assert finding["snippet"] == CALLBACK
+    if any_provider.profile == "github":
+        assert "error=redirect_uri_mismatch" in finding["cause"]
+    else:
+        assert "own error page" in finding["cause"]
+
+
+@pytest.mark.parametrize(
+    ("name", "console"),
+    [
+        ("google", "https://console.cloud.google.com/auth/clients/"),
+        ("microsoft", "https://portal.azure.com/#view/Microsoft_AAD_RegisteredApps/"),
+        ("gitlab", "/-/user_settings/applications"),
+        ("keycloak", "/admin/master/console/#/myrealm/clients"),
+    ],
+)
+def test_the_unregistered_finding_names_the_console_page(
+    name: str, console: str, profile_servers: dict[str, ProviderEmulator]
+) -> None:
+    server = profile_servers[name]
+    server.reset()
+    server.callback_url = "http://app.test/registered/callback"
+    try:
+        app = make_profile_app(server, SERVER_NAME="app.test")
+        body = report(check(app, "--probe", "--json"))
+    finally:
+        server.callback_url = None
+
+    [finding] = body["clients"][0]["diagnosis"]
+    assert console in finding["console"]
+
+
+def test_base_url_gives_the_redirect_uri_to_probe(
+    profile_servers: dict[str, ProviderEmulator],
+) -> None:
+    server = profile_servers["google"]
+    server.reset()
+    server.callback_url = "https://app.example/callback"
+    try:
+        app = make_profile_app(server)
+        skipped = report(check(app, "--probe", "--json"))
+        probed = report(
+            check(app, "--probe", "--json", "--base-url", "https://app.example")
+        )
+    finally:
+        server.callback_url = None
+
+    assert skipped["callbacks"][0]["authorize_probe"]["result"] == "skipped"
+    [callback] = probed["callbacks"]
+    assert callback["redirect_uri"] == "https://app.example/callback"
+    assert callback["note"] == "built for --base-url"
+    assert callback["authorize_probe"]["result"] == "registered"
+
+
+def test_an_unreachable_authorization_endpoint_exits_2(
+    profile_servers: dict[str, ProviderEmulator],
+) -> None:
+    server = profile_servers["github"]
+    url = f"http://127.0.0.1:{closed_port()}/login/oauth/authorize"
+    app = make_profile_app(
+        server, SERVER_NAME="app.test", client_overrides={"authorize_url": url}
+    )
+
+    result = check(app, "--probe")
+
+    assert result.exit_code == 2
+    assert "authorize probe error: ConnectionError" in result.output
+
+
+#: (profile, credentials, finding, words): each provider's shapes, found by
+#: ``check`` before the provider refuses them on its own page.
+SHAPED = [
+    (
+        "google",
+        {"client_id": "GOCSPX-" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4",
+         "client_secret": "123456789012-abcdefghijklmnop.apps.googleusercontent.com"},
+        "credentials.swapped",
+        "look swapped",
+    ),
+    (
+        "microsoft",
+        {"client_id": "my-app"},
+        "credentials.shape",
+        "[0-9a-f]{8}-[0-9a-f]{4}",
+    ),
+    (
+        "microsoft",
+        {"client_secret": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"},
+        "credentials.secret_id",
+        "Secret ID",
+    ),
+    (
+        "gitlab",
+        {"client_secret": "glpat-" + "a1B2c3D4e5F6g7H8i9J0"},
+        "credentials.shape",
+        "starts with glpat-",
+    ),
+    (
+        "google",
+        {"client_id": "my-client"},
+        "credentials.shape",
+        ".apps.googleusercontent.com",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "credentials", "finding_id", "words"), SHAPED)
+def test_each_providers_credential_shapes_are_checked(
+    name: str,
+    credentials: dict[str, str],
+    finding_id: str,
+    words: str,
+    profile_servers: dict[str, ProviderEmulator],
+) -> None:
+    app = make_profile_app(profile_servers[name], client_overrides=credentials)
+
+    # --probe reads the server metadata, which says which provider it is.
+    result = check(app, "--json", "--probe")
+
+    assert result.exit_code == 1
+    [client] = report(result)["clients"]
+    found = {finding["id"]: finding for finding in client["diagnosis"]}
+    assert client["provider"] == name
+    assert words in found[finding_id]["cause"]
+    if "client_secret" in credentials:
+        assert credentials["client_secret"] not in result.output
+
+
+def test_a_named_profile_needs_no_probe(
+    profile_servers: dict[str, ProviderEmulator],
+) -> None:
+    profile_servers["microsoft"].reset()
+    app = make_profile_app(
+        profile_servers["microsoft"],
+        client_overrides={"client_secret": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"},
+        OAUTH_RECOVER_PROVIDERS={"microsoft": "microsoft"},
+    )
+
+    result = check(app, "--json")
+
+    [client] = report(result)["clients"]
+    assert [finding["id"] for finding in client["diagnosis"]] == [
+        "credentials.secret_id"
+    ]
+    assert profile_servers["microsoft"].token_requests == []
+
+
+def test_the_text_report_names_the_provider(
+    profile_servers: dict[str, ProviderEmulator],
+) -> None:
+    app = make_profile_app(profile_servers["microsoft"], name="corp")
+
+    without_probe = check(app)
+    result = check(app, "--probe")
+
+    # Its endpoints come from server metadata on a loopback host: only once
+    # the probe has read it do they say which provider this is.
+    assert "  provider        Corp (oauth2)\n" in without_probe.output
+    assert "  provider        Microsoft (microsoft)\n" in result.output
+
+
+def test_an_unknown_profile_name_exits_2(make_app: AppFactory) -> None:
+    app = make_app()
+    # Set after init_app, which refuses it when it is there already.
+    app.config["OAUTH_RECOVER_PROVIDERS"] = {"github": "gitlub"}
+
+    result = check(app)
+
+    assert result.exit_code == 2
+    assert "client 'github': unknown provider profile 'gitlub'" in result.output

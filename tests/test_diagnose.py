@@ -9,7 +9,9 @@ import re
 import secrets
 import time
 from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 from urllib.parse import parse_qs
 from urllib.parse import urljoin
@@ -35,6 +37,7 @@ from flask_oauth_recover.diagnose import fingerprint
 from flask_oauth_recover.diagnose import public_client_id
 from flask_oauth_recover.testing import ProviderEmulator
 
+from .apps.profile_app import make_app as make_profile_app
 from .conftest import SECRET_KEY
 from .support.raw import raw_callback
 
@@ -224,10 +227,20 @@ class Env:
     make_app: AppFactory
     provider: ProviderEmulator
     accept: str
+    #: Emulators of the other profiles, by name.
+    others: dict[str, ProviderEmulator] = field(default_factory=dict)
 
     def browser(self, app: Flask, **kwargs: Any) -> Browser:
         kwargs.setdefault("accept", self.accept)
         return Browser(app.test_client(), self.provider, **kwargs)
+
+    def other(self, name: str, **config: Any) -> tuple[ProviderEmulator, Browser]:
+        """The emulator of profile ``name``, and a browser on an app that
+        signs in with it."""
+        emulator = self.others[name]
+        overrides = config.pop("client_overrides", None)
+        app = make_profile_app(emulator, client_overrides=overrides, **config)
+        return emulator, Browser(app.test_client(), emulator, accept=self.accept)
 
 
 def behind_proxy_without_proxy_fix(env: Env) -> TestResponse:
@@ -351,6 +364,48 @@ def cookie_lost_before_the_callback(env: Env) -> TestResponse:
     )
 
 
+def entra_secret_id_as_the_secret(env: Env) -> TestResponse:
+    secret_id = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+    _, browser = env.other("microsoft", client_overrides={"client_secret": secret_id})
+    return browser.login()
+
+
+def entra_secret_expired(env: Env) -> TestResponse:
+    emulator, browser = env.other("microsoft")
+    emulator.client_secret_expired = True
+    return browser.login()
+
+
+def entra_token_endpoint_of_another_tenant(env: Env) -> TestResponse:
+    emulator = env.others["microsoft"]
+    tenant = urlsplit(emulator.token_url).path.split("/")[1]
+    token_url = emulator.token_url.replace(tenant, "contoso.onmicrosoft.com")
+    _, browser = env.other(
+        "microsoft", client_overrides={"access_token_url": token_url}
+    )
+    return browser.login()
+
+
+def pkce_verifier_of_another_login(env: Env) -> TestResponse:
+    pkce = {"client_kwargs": {"code_challenge_method": "S256", "scope": "openid"}}
+    emulator, browser = env.other("google", client_overrides=pkce)
+
+    def another_verifier() -> None:
+        with browser.client.session_transaction() as session:
+            for key in [k for k in session if k.startswith("_state_google_")]:
+                entry = dict(session[key])
+                entry["data"] = {**entry["data"], "code_verifier": "v" * 64}
+                session[key] = entry
+
+    return browser.login(before_provider=another_verifier)
+
+
+def gitlab_refuses_every_code(env: Env) -> TestResponse:
+    emulator, browser = env.other("gitlab")
+    emulator.reject_next_codes(2)
+    return browser.login()
+
+
 SCENARIOS: dict[str, Callable[[Env], TestResponse]] = {
     "redirect_uri.proxy_scheme": behind_proxy_without_proxy_fix,
     "redirect_uri.proxy_host": behind_host_rewriting_proxy_without_proxy_fix,
@@ -367,9 +422,20 @@ SCENARIOS: dict[str, Callable[[Env], TestResponse]] = {
     "session.cookie_too_large": session_near_the_cookie_limit,
     "session.state_expired": login_older_than_the_state,
     "session.cookie_missing": cookie_lost_before_the_callback,
+    "credentials.secret_id": entra_secret_id_as_the_secret,
+    "credentials.expired": entra_secret_expired,
+    "credentials.wrong_tenant": entra_token_endpoint_of_another_tenant,
+    "pkce.mismatch": pkce_verifier_of_another_login,
+    "token.invalid_grant_repeated": gitlab_refuses_every_code,
 }
 #: Findings that need no callback to be seen: ``flask oauth-recover check``.
-CLI_ONLY = {"credentials.swapped", "credentials.rejected"}
+#: (A provider refuses swapped credentials on its own page, before any
+#: callback, as it does an unregistered redirect URI.)
+CLI_ONLY = {
+    "credentials.swapped",
+    "credentials.rejected",
+    "redirect_uri.unregistered",
+}
 
 
 def finding_ids(response: TestResponse) -> list[str]:
@@ -388,9 +454,28 @@ def logged_ids(caplog: pytest.LogCaptureFixture) -> list[str]:
     return match.group(1).split(",")
 
 
+OTHER_PROFILES = ("google", "microsoft", "gitlab")
+
+
+@pytest.fixture(scope="module")
+def other_servers() -> Iterator[dict[str, ProviderEmulator]]:
+    servers = {name: ProviderEmulator(profile=name).start() for name in OTHER_PROFILES}
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
 @pytest.fixture
-def env(make_app: AppFactory, provider: ProviderEmulator) -> Env:
-    return Env(make_app, provider, JSON)
+def env(
+    make_app: AppFactory,
+    provider: ProviderEmulator,
+    other_servers: dict[str, ProviderEmulator],
+) -> Iterator[Env]:
+    for server in other_servers.values():
+        server.reset()
+    yield Env(make_app, provider, JSON, other_servers)
+    for server in other_servers.values():
+        server.reset()
 
 
 def test_every_finding_id_has_a_scenario() -> None:

@@ -187,7 +187,8 @@ def test_api_clients_get_the_fault_as_json(
     answer = response.json
     assert answer is not None
     assert (answer["error"], answer["action"]) == (error, "try_again_later")
-    assert set(answer) == {"error", "description", "action", "reference"}
+    assert set(answer) == {"error", "description", "action", "reference", "provider"}
+    assert answer["provider"] == "github"
 
 
 @pytest.mark.parametrize(

@@ -200,7 +200,11 @@ def test_every_page_offers_a_new_attempt_and_the_way_home(
     )
 
     assert response.status_code == PAGES[kind]
-    assert hrefs(response.text) == [RETRY, "/"]
+    links = hrefs(response.text)
+    assert links[:2] == [RETRY, "/"]
+    # With details on, the provider's own documentation may be linked too.
+    assert all(link.startswith("https://docs.github.com/") for link in links[2:])
+    assert show_details or links == [RETRY, "/"]
 
 
 def test_pages_are_not_framed_and_styles_need_the_nonce(
@@ -460,7 +464,8 @@ def test_api_clients_get_json_with_the_same_status(
     assert response.status_code == 500
     body = response.json
     assert body is not None
-    assert set(body) == {"error", "description", "action", "reference"}
+    assert set(body) == {"error", "description", "action", "reference", "provider"}
+    assert body["provider"] == "github"
     assert body["error"] == "incorrect_client_credentials"
     assert body["action"] == "fix_configuration"
     assert "refused this site's sign-in request" in body["description"]
@@ -506,6 +511,7 @@ def test_json_details_when_enabled(
         "description",
         "action",
         "reference",
+        "provider",
         "diagnosis",
         "details",
     }

@@ -13,15 +13,18 @@ Redirect URI and session rules run inside the callback request and read
 rules and :func:`configuration_findings` need only an app context, so the
 ``flask oauth-recover check`` command runs them too.
 
-Notes on what is observable:
+What each provider does differently comes from its profile
+(:mod:`flask_oauth_recover.providers`, :attr:`Evidence.profile`): the rules
+here name no provider. Notes on what is observable:
 
-- The GitHub shape rules (``credentials.swapped``, ``credentials.shape``)
-  apply to clients whose token endpoint is on ``github.com`` or whose path
-  ends in ``/login/oauth/access_token`` (GitHub Enterprise Server, and the
-  emulator in :mod:`flask_oauth_recover.testing`).
-- On ``redirect_uri_mismatch`` at the authorize step GitHub sends the
-  browser to the callback URL registered for the app, so the URL the
-  callback arrives on is a registered one.
+- The shape rules (``credentials.swapped``, ``credentials.shape``,
+  ``credentials.secret_id``) apply to profiles that know their provider's
+  credential shapes.
+- A provider whose profile says an unregistered redirect URI comes back
+  (``redirect_error_returns``) sends the browser to the callback URL
+  registered for the app, so the URL the callback arrives on is a
+  registered one. The others show their own page, which only
+  ``flask oauth-recover check --probe`` sees (``redirect_uri.unregistered``).
 - ``session.state_expired`` needs the ``exp`` Authlib stores for the
   state. It is left in the session only when the state data lives in a
   cache (``OAuth(app, cache=...)``) and the cache has dropped the data.
@@ -37,7 +40,10 @@ from typing import Any
 from flask import current_app
 
 from ..classify import FailureKind
+from ..providers import BASELINE
+from ..providers import Profile
 from . import credentials
+from . import grant
 from . import redirect_uri
 from . import session
 from .addresses import Address
@@ -53,6 +59,7 @@ from .facts import fingerprint
 from .facts import public_client_id
 from .facts import relevant_facts
 from .facts import secret_facts
+from .redirect_uri import probe_unregistered
 from .session import COOKIE_LIMIT
 from .session import COOKIE_NEAR_LIMIT
 from .session import cookie_domain_finding
@@ -73,6 +80,7 @@ __all__ = [
     "diagnose",
     "fingerprint",
     "probe_rejected",
+    "probe_unregistered",
     "public_client_id",
     "relevant_facts",
     "secret_facts",
@@ -89,11 +97,17 @@ FINDING_IDS = (
     "redirect_uri.server_name",
     "redirect_uri.host_changed",
     "redirect_uri.register",
+    "redirect_uri.unregistered",
     "credentials.missing",
     "credentials.whitespace",
     "credentials.swapped",
     "credentials.shape",
+    "credentials.secret_id",
+    "credentials.expired",
+    "credentials.wrong_tenant",
     "credentials.rejected",
+    "pkce.mismatch",
+    "token.invalid_grant_repeated",
     "session.samesite_strict",
     "session.secure_over_http",
     "session.cookie_domain",
@@ -110,6 +124,7 @@ def diagnose(evidence: Evidence) -> list[Finding]:
         rules += credentials.RULES
     if evidence.kind is FailureKind.REDIRECT_URI:
         rules += redirect_uri.RULES
+    rules += grant.RULES
     if evidence.state_was_lost:
         rules += session.RULES
     return [finding for rule in rules for finding in rule(evidence)]
@@ -134,6 +149,25 @@ def configuration_findings(redirect_uri: str | None) -> list[Finding]:
     return findings
 
 
-def credential_findings(client: Any, client_name: str) -> list[Finding]:
-    """The credential rules for one client, outside a failed callback."""
-    return list(check_credentials(Evidence(client, client_name, None, None)))
+def credential_findings(
+    client: Any,
+    client_name: str,
+    profile: Profile = BASELINE,
+    provider_name: str | None = None,
+) -> list[Finding]:
+    """The credential rules for one client, outside a failed callback.
+
+    :param client: the Authlib client.
+    :param client_name: its registered name.
+    :param profile: its provider profile.
+    :param provider_name: the provider's display name.
+    """
+    evidence = Evidence(
+        client,
+        client_name,
+        None,
+        None,
+        profile=profile,
+        provider_name=provider_name,
+    )
+    return list(check_credentials(evidence))

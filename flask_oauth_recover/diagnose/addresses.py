@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import request
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-
-GITHUB_TOKEN_PATH = "/login/oauth/access_token"
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -178,29 +175,3 @@ def is_under(path: str, prefix: str) -> bool:
     """Is ``path`` equal to ``prefix`` or below it?"""
     prefix = prefix.rstrip("/")
     return not prefix or path == prefix or path.startswith(prefix + "/")
-
-
-def github_shaped(client: Any) -> bool:
-    """Does the client talk to GitHub, or to something shaped like it?"""
-    url = _token_url(client)
-    if url is None:
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.hostname == "github.com" or parts.path.endswith(GITHUB_TOKEN_PATH)
-
-
-def on_github_com(client: Any) -> bool:
-    """Does the client talk to github.com itself?"""
-    url = _token_url(client)
-    try:
-        return url is not None and urlsplit(url).hostname == "github.com"
-    except ValueError:
-        return False
-
-
-def _token_url(client: Any) -> str | None:
-    url = client.access_token_url or client.server_metadata.get("token_endpoint")
-    return url if isinstance(url, str) else None

@@ -9,15 +9,18 @@ from typing import Any
 from flask import current_app
 
 from ..clients import EXTENSION_KEY
+from ..clients import endpoint_of
 from ..i18n import N_
-from .addresses import github_shaped
-from .addresses import on_github_com
+from ..providers.profile import APP_NOT_IN_DIRECTORY
+from ..providers.profile import CREDENTIALS
+from ..providers.profile import SECRET_EXPIRED
+from ..providers.profile import CredentialShapes
+from ..providers.profile import Profile
 from .evidence import Evidence
 from .evidence import Finding
 from .evidence import Rule
-from .shapes import GITHUB_CLIENT_ID_SHAPE
-from .shapes import GITHUB_SECRET_SHAPE
-from .shapes import GITHUB_TOKEN_PREFIXES
+from .shapes import is_secret_shaped
+from .shapes import shown_in_full
 
 QUOTES = "\"'"
 
@@ -37,13 +40,20 @@ class CredentialSource:
     shadowed: bool = False
 
 
-def credential_source(client_name: str, name: str) -> CredentialSource:
+def credential_source(
+    client_name: str, name: str, client: Any = None
+) -> CredentialSource:
     """Where Authlib took ``name`` (client_id or client_secret) from.
 
     Authlib's Flask integration reads ``{NAME}_{PARAM}`` from the app config
     and uses it only when ``oauth.register()`` was not given the parameter,
-    or was given ``overwrite=True`` and the config value is not empty.
+    or was given ``overwrite=True`` and the config value is not empty. A
+    client that names its own config keys (a Flask-Dance blueprint's
+    ``credential_keys``) is read from those.
     """
+    own_keys = getattr(client, "credential_keys", None)
+    if isinstance(own_keys, dict):
+        return _own_key_source(client_name, name, own_keys.get(name))
     key = f"{client_name}_{name}".upper()
     config_value = current_app.config.get(key)
     in_config = f'app.config["{key}"]'
@@ -62,6 +72,15 @@ def credential_source(client_name: str, name: str) -> CredentialSource:
             key, in_register, "register", shadowed=bool(config_value)
         )
     return CredentialSource(key, in_config, "nowhere")
+
+
+def _own_key_source(client_name: str, name: str, key: str | None) -> CredentialSource:
+    if key is None:
+        # Given to the blueprint itself, not read from the config.
+        where = f'the "{client_name}" blueprint\'s {name}=... argument'
+        return CredentialSource(f"{client_name}_{name}".upper(), where, "register")
+    origin = "config" if current_app.config.get(key) is not None else "nowhere"
+    return CredentialSource(key, f'app.config["{key}"]', origin)
 
 
 def _registration(client_name: str) -> tuple[bool, dict[str, Any]] | None:
@@ -87,7 +106,7 @@ def _env_snippet(source: CredentialSource, client_name: str, name: str) -> str:
 
 
 def _missing(evidence: Evidence, name: str) -> Finding:
-    source = credential_source(evidence.client_name, name)
+    source = credential_source(evidence.client_name, name, evidence.client)
     params = {"name": name, "source": source.where, "key": source.key}
     snippet = _env_snippet(source, evidence.client_name, name)
     if source.origin == "config":
@@ -116,7 +135,7 @@ def _missing(evidence: Evidence, name: str) -> Finding:
 
 
 def _padding(evidence: Evidence, name: str, value: str) -> Finding | None:
-    source = credential_source(evidence.client_name, name)
+    source = credential_source(evidence.client_name, name, evidence.client)
     params = {"name": name, "source": source.where}
     trimmed = value.strip()
     if trimmed != value:
@@ -152,7 +171,8 @@ def _padding(evidence: Evidence, name: str, value: str) -> Finding | None:
 
 
 def check_credentials(evidence: Evidence) -> Iterator[Finding]:
-    """The credential rules: missing, padded, swapped or misshapen values."""
+    """The credential rules: missing, padded, swapped or misshapen values,
+    each provider's by its profile's shapes."""
     client = evidence.client
     values: dict[str, str] = {}
     for name in ("client_id", "client_secret"):
@@ -164,91 +184,255 @@ def check_credentials(evidence: Evidence) -> Iterator[Finding]:
         if padding is not None:
             yield padding
         values[name] = strip_padding(value)
-    if len(values) == 2 and github_shaped(client):
-        yield from _github_shapes(
-            evidence, values["client_id"], values["client_secret"]
+    shapes = evidence.profile.credentials
+    if len(values) == 2 and shapes is not None:
+        yield from _shapes(
+            evidence, shapes, values["client_id"], values["client_secret"]
         )
 
 
-def _github_shapes(
-    evidence: Evidence, client_id: str, secret: str
+#: Where a new secret comes from, per :attr:`CredentialShapes.key`.
+NEW_SECRET_FIXES = {
+    "github": N_(
+        "Copy the client secret from the OAuth app's settings: choose "
+        '"Generate a new client secret" and use the 40-character value it '
+        "shows once."
+    ),
+    "google": N_(
+        "Copy the client secret from the OAuth client's page in the console "
+        '(Clients), or choose "Add secret" there and copy the new one.'
+    ),
+    "microsoft": N_(
+        'Under "Certificates & secrets" in the app registration, choose "New '
+        'client secret" and copy its Value, which is shown only once (not its '
+        "Secret ID)."
+    ),
+    "gitlab": N_(
+        'On the application\'s page, choose "Renew secret" and copy the secret '
+        "it shows once."
+    ),
+}
+#: What a value pasted as the secret is, per ``foreign_prefix`` kind.
+FOREIGN_CAUSES = {
+    "token": N_(
+        "The client_secret starts with %(prefix)s, the prefix of a "
+        "%(provider)s token such as a personal access token, not of an OAuth "
+        "app's client secret."
+    ),
+    "api_key": N_(
+        "The client_secret starts with %(prefix)s, the prefix of a "
+        "%(provider)s API key, not of an OAuth client's secret."
+    ),
+}
+
+
+def _public_id(client_id: str, secret: str) -> str | None:
+    """The client ID when it may appear in a URL or a text, else ``None``."""
+    return client_id if shown_in_full(client_id, secret) else None
+
+
+def _console(
+    evidence: Evidence, client_id: str | None, fix: str = CREDENTIALS
+) -> str | None:
+    endpoint = endpoint_of(evidence.client, fix)
+    return evidence.profile.console_url(fix, endpoint, client_id)
+
+
+def _shapes(
+    evidence: Evidence, shapes: CredentialShapes, client_id: str, secret: str
 ) -> Iterator[Finding]:
-    if GITHUB_SECRET_SHAPE.fullmatch(client_id) and GITHUB_CLIENT_ID_SHAPE.fullmatch(
-        secret
+    provider = evidence.provider
+    public_id = _public_id(client_id, secret)
+    console = _console(evidence, public_id)
+    if (
+        shapes.is_secret(client_id)
+        and not shapes.is_client_id(client_id)
+        and shapes.is_client_id(secret)
     ):
         yield Finding(
             "credentials.swapped",
             N_(
-                "The client_id has the shape of a GitHub client secret (40 "
-                "hexadecimal characters) and the client_secret has the shape of "
-                "a client ID: the two values look swapped."
+                "The client_id has the shape of a %(provider)s client secret and "
+                "the client_secret has the shape of a client ID: the two values "
+                "look swapped."
             ),
             N_("Swap the values of %(id_source)s and %(secret_source)s."),
             {
-                "id_source": credential_source(evidence.client_name, "client_id").where,
+                "provider": provider,
+                "id_source": credential_source(
+                    evidence.client_name, "client_id", evidence.client
+                ).where,
                 "secret_source": credential_source(
-                    evidence.client_name, "client_secret"
+                    evidence.client_name, "client_secret", evidence.client
                 ).where,
             },
+            console=console,
         )
         return
-    settings = (
-        "https://github.com/settings/developers"
-        if on_github_com(evidence.client)
-        else None
-    )
-    new_secret = N_(
-        "Copy the client secret from the OAuth app's settings: choose "
-        '"Generate a new client secret" and use the 40-character value it '
-        "shows once."
-    )
+    new_secret = NEW_SECRET_FIXES[shapes.key]
+    foreign = shapes.foreign_prefix(secret)
     if secret == client_id:
         yield Finding(
             "credentials.shape",
             N_("The client_secret is the same value as the client_id."),
             new_secret,
-            snippet=settings,
+            {"provider": provider},
+            console=console,
         )
-    elif secret.startswith(GITHUB_TOKEN_PREFIXES):
-        prefix = next(p for p in GITHUB_TOKEN_PREFIXES if secret.startswith(p))
+    elif shapes.secret_id is not None and shapes.secret_id.fullmatch(secret):
+        yield Finding(
+            "credentials.secret_id",
+            N_(
+                "The client_secret is a GUID: that is the Secret ID of a "
+                "%(provider)s client secret, not its Value, which is about 40 "
+                "characters long."
+            ),
+            N_(
+                'Under "Certificates & secrets" in the app registration, copy '
+                "the secret's Value into %(secret_source)s. The Value is shown "
+                "only right after the secret is created: if it is hidden, "
+                'choose "New client secret" and copy the new one.'
+            ),
+            {
+                "provider": provider,
+                "secret_source": credential_source(
+                    evidence.client_name, "client_secret", evidence.client
+                ).where,
+            },
+            console=console,
+        )
+    elif foreign is not None:
+        prefix, kind = foreign
+        yield Finding(
+            "credentials.shape",
+            FOREIGN_CAUSES[kind],
+            new_secret,
+            {"prefix": prefix, "provider": provider},
+            console=console,
+        )
+    elif not shapes.is_secret(secret):
         yield Finding(
             "credentials.shape",
             N_(
-                "The client_secret starts with %(prefix)s, the prefix of a "
-                "GitHub token such as a personal access token, not of an OAuth "
-                "app's client secret."
+                "The client_secret is %(length)s characters long and does not "
+                "have the shape of a %(provider)s client secret, %(shape)s."
             ),
             new_secret,
-            {"prefix": prefix},
-            settings,
+            {
+                "length": str(len(secret)),
+                "provider": provider,
+                "shape": shapes.secret_notation,
+            },
+            console=console,
         )
-    elif not GITHUB_SECRET_SHAPE.fullmatch(secret):
+    if shapes.app_id is not None and shapes.app_id.fullmatch(client_id):
         yield Finding(
             "credentials.shape",
             N_(
-                "The client_secret is %(length)s characters long, but a GitHub "
-                "client secret is 40 hexadecimal characters."
+                "The client_id %(client_id)s is a number: that is a %(provider)s "
+                "App's App ID, but OAuth needs its Client ID, which starts with Iv."
             ),
-            new_secret,
-            {"length": str(len(secret))},
-            settings,
+            N_("Copy the Client ID from the %(provider)s App's settings page."),
+            {"client_id": client_id, "provider": provider},
+            console=_console(evidence, None, "app"),
         )
-    if client_id.isdigit():
+    elif (
+        shapes.firm_client_id
+        and not shapes.is_client_id(client_id)
+        and not is_secret_shaped(client_id)
+    ):
         yield Finding(
             "credentials.shape",
             N_(
-                "The client_id %(client_id)s is a number: that is a GitHub App's "
-                "App ID, but OAuth needs its Client ID, which starts with Iv."
+                "The client_id does not have the shape of a %(provider)s client "
+                "ID, %(shape)s."
             ),
-            N_("Copy the Client ID from the GitHub App's settings page."),
-            {"client_id": client_id},
-            "https://github.com/settings/apps" if settings else None,
+            N_("Copy the client ID from the OAuth app's page at %(provider)s."),
+            {"provider": provider, "shape": shapes.client_id_notation},
+            console=console,
         )
 
 
-def probe_rejected(client_name: str, url: str, error: str) -> Finding:
+def _expired(evidence: Evidence) -> Iterator[Finding]:
+    if evidence.reason != SECRET_EXPIRED:
+        return
+    yield Finding(
+        "credentials.expired",
+        N_("%(provider)s says the client secret has expired (%(code)s)."),
+        N_(
+            "Create a new client secret in the app registration, put its value "
+            "into %(secret_source)s, and renew it before its expiry date next "
+            "time."
+        ),
+        {
+            "provider": evidence.provider,
+            "code": _code(evidence),
+            "secret_source": credential_source(
+                evidence.client_name, "client_secret", evidence.client
+            ).where,
+        },
+        console=_console(evidence, _client_public_id(evidence)),
+    )
+
+
+def _wrong_directory(evidence: Evidence) -> Iterator[Finding]:
+    if evidence.reason != APP_NOT_IN_DIRECTORY:
+        return
+    endpoint = endpoint_of(evidence.client, CREDENTIALS)
+    directory = evidence.profile.directory_of(endpoint) or "?"
+    public_id = _client_public_id(evidence)
+    yield Finding(
+        "credentials.wrong_tenant",
+        N_(
+            "%(provider)s found no application with this client_id in the "
+            "directory %(tenant)s, which the token endpoint %(url)s names "
+            "(%(code)s)."
+        ),
+        N_(
+            "Put the Directory (tenant) ID from the app registration's Overview "
+            "page in place of %(tenant)s in the authorization and token endpoint "
+            "URLs, or, if users from other directories sign in, make the app "
+            'multitenant and use "organizations".'
+        ),
+        {
+            "provider": evidence.provider,
+            "tenant": directory,
+            "url": endpoint or "?",
+            "code": _code(evidence),
+        },
+        console=_console(evidence, public_id),
+    )
+
+
+def _client_public_id(evidence: Evidence) -> str | None:
+    client_id = getattr(evidence.client, "client_id", None)
+    secret = getattr(evidence.client, "client_secret", None)
+    if not isinstance(client_id, str):
+        return None
+    other = strip_padding(secret) if isinstance(secret, str) else None
+    return _public_id(strip_padding(client_id), other or "") or None
+
+
+def _code(evidence: Evidence) -> str:
+    failure = evidence.failure
+    if failure is None:
+        return "?"
+    return failure.provider_code or failure.error
+
+
+def probe_rejected(
+    client: Any, client_name: str, profile: Profile, url: str, error: str
+) -> Finding:
     """The finding for a token endpoint that refused the credentials when
-    probed with a throwaway code (``flask oauth-recover check --probe``)."""
+    probed with a throwaway code (``flask oauth-recover check --probe``).
+
+    :param client: the Authlib client.
+    :param client_name: its registered name.
+    :param profile: its provider profile.
+    :param url: the token endpoint.
+    :param error: the error code it answered.
+    """
+    evidence = Evidence(client, client_name, None, None, profile=profile)
     return Finding(
         "credentials.rejected",
         N_(
@@ -262,11 +446,14 @@ def probe_rejected(client_name: str, url: str, error: str) -> Finding:
         {
             "url": url,
             "error": error,
-            "id_source": credential_source(client_name, "client_id").where,
-            "secret_source": credential_source(client_name, "client_secret").where,
+            "id_source": credential_source(client_name, "client_id", client).where,
+            "secret_source": credential_source(
+                client_name, "client_secret", client
+            ).where,
         },
+        console=_console(evidence, _client_public_id(evidence)),
     )
 
 
-#: The credential rules.
-RULES: list[Rule] = [check_credentials]
+#: The credential rules, most specific first.
+RULES: list[Rule] = [_expired, _wrong_directory, check_credentials]

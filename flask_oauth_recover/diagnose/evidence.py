@@ -15,6 +15,9 @@ from flask import session
 
 from ..classify import Failure
 from ..classify import FailureKind
+from ..providers import BASELINE
+from ..providers import Profile
+from ..providers import known_name
 from ..state import COOKIE_MISSING
 from ..state import STATE_LOST
 from ..token_response import sent_token_request
@@ -29,6 +32,8 @@ class Finding:
     :param fix: the change that fixes it (message id, English).
     :param params: values for the placeholders in ``cause`` and ``fix``.
     :param snippet: code, configuration or a URL to copy, untranslated.
+    :param console: the provider's console page where the fix is made,
+        when the profile knows it.
     """
 
     id: str
@@ -36,6 +41,7 @@ class Finding:
     fix: str
     params: dict[str, str] = field(default_factory=dict)
     snippet: str | None = None
+    console: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,9 @@ class Evidence:
         letter each (:mod:`flask_oauth_recover.state`).
     :param state_origin: the origin of the redirect URI the login sent, as
         its signed state carries it, when the state was signed by this app.
+    :param profile: the provider profile serving the client.
+    :param provider_name: the provider's name for pages; by default the
+        name people know the client's name by.
     """
 
     client: Any
@@ -83,10 +92,22 @@ class Evidence:
     login: LoginSnapshot | None = None
     history: str = ""
     state_origin: str | None = None
+    profile: Profile = BASELINE
+    provider_name: str | None = None
 
     @property
     def kind(self) -> FailureKind | None:
         return self.failure.kind if self.failure else None
+
+    @property
+    def provider(self) -> str:
+        """The provider's name, for the findings' texts."""
+        return self.provider_name or known_name(self.client_name)
+
+    @property
+    def reason(self) -> str | None:
+        """The finer cause the provider named, if any."""
+        return self.failure.reason if self.failure else None
 
     @property
     def state_was_lost(self) -> bool:

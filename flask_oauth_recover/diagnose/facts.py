@@ -8,11 +8,16 @@ from flask import current_app
 from flask import request
 
 from ..classify import FailureKind
+from ..providers.profile import PKCE_MISMATCH
+from ..state import GRANT_REFUSED
 from .addresses import FORWARDED
 from .addresses import request_view
 from .credentials import credential_source
 from .credentials import strip_padding
 from .evidence import Evidence
+from .grant import REPEATED
+from .grant import pkce_sent
+from .grant import redirect_uris
 from .session import session_cookie_size
 from .shapes import shown_in_full
 
@@ -64,10 +69,22 @@ def relevant_facts(evidence: Evidence) -> list[tuple[str, str]]:
     """The configuration and request details the rules for this failure
     looked at, for the page to show when no finding applies."""
     config = current_app.config
-    facts: list[tuple[str, str]] = []
+    facts: list[tuple[str, str]] = [("provider profile", evidence.profile.name)]
+    failure = evidence.failure
+    if failure is not None and failure.provider_code:
+        facts.append(("provider's own error code", failure.provider_code))
+    refusals = evidence.history.count(GRANT_REFUSED)
+    if refusals >= REPEATED or evidence.reason == PKCE_MISMATCH:
+        if refusals >= REPEATED:
+            authorize_uri, token_uri = redirect_uris(evidence)
+            facts += [
+                ("redirect_uri at the authorization step", authorize_uri or "unknown"),
+                ("redirect_uri at the token step", token_uri or "not sent"),
+            ]
+        facts.append(("PKCE code_verifier", "sent" if pkce_sent() else "not sent"))
     if evidence.kind is FailureKind.CREDENTIALS:
         for name in ("client_id", "client_secret"):
-            source = credential_source(evidence.client_name, name)
+            source = credential_source(evidence.client_name, name, evidence.client)
             where = "(not set)" if source.origin == "nowhere" else source.where
             facts.append((f"{name} read from", where))
     if evidence.kind is FailureKind.REDIRECT_URI:

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from flask import current_app
 from flask import request
 
+from ..clients import endpoint_of
 from ..i18n import N_
+from ..providers import Match
+from ..providers.profile import REDIRECT_URI
+from ..providers.profile import Profile
 from .addresses import LOOPBACK_HOSTS
 from .addresses import Address
 from .addresses import RequestView
-from .addresses import github_shaped
 from .addresses import publicize
 from .addresses import request_view
 from .evidence import Evidence
 from .evidence import Finding
 from .evidence import Rule
+from .shapes import shown_in_full
 
 
 def _sent_address(evidence: Evidence) -> Address | None:
@@ -269,6 +274,51 @@ def _host_changed(evidence: Evidence) -> Iterator[Finding]:
     )
 
 
+#: How each provider matches redirect URIs, per :attr:`RedirectRule.key`,
+#: as the fix says it.
+REGISTER_FIXES = {
+    "prefix": N_(
+        "Register %(url)s as the Authorization callback URL in the OAuth "
+        "app's settings. %(provider)s accepts a redirect URI whose scheme, "
+        "host and port equal the registered URL's (for localhost and 127.0.0.1 "
+        "the port may differ) and whose path is the registered path or below "
+        "it."
+    ),
+    "exact_case": N_(
+        "Add %(url)s to the Authorized redirect URIs of this OAuth client. "
+        "%(provider)s compares the whole URI exactly: scheme, host, port, path, "
+        "letter case and the trailing slash; it must be https except on "
+        "localhost."
+    ),
+    "exact_localhost_port": N_(
+        "Add %(url)s as a Web redirect URI under Authentication in the app "
+        "registration. %(provider)s compares it exactly, path case included, "
+        "but ignores the port for localhost; it must be https except on "
+        "localhost, and [::1] is not supported."
+    ),
+    "exact_loopback_ip_port": N_(
+        "Add %(url)s to the Redirect URI list of the application, one URI per "
+        "line. %(provider)s compares it exactly, except that the port is "
+        "ignored for 127.0.0.1 and [::1] (not for localhost), and the query is "
+        "ignored when the registered URI has none."
+    ),
+    "pattern": N_(
+        "Add %(url)s to the Valid redirect URIs of the client in the admin "
+        "console. %(provider)s compares it with each entry, where an entry "
+        "ending in * matches any URI that starts with what precedes it."
+    ),
+    "exact": N_(
+        "Register %(url)s as a redirect URI of this client at the provider; "
+        "most providers require an exact match."
+    ),
+}
+
+
+def register_fix(profile: Profile) -> str:
+    """The fix that registers a redirect URI, with the provider's rule."""
+    return REGISTER_FIXES.get(profile.redirect_rule.key, REGISTER_FIXES["exact"])
+
+
 def _register(evidence: Evidence) -> Iterator[Finding]:
     view = request_view()
     sent = _sent_address(evidence)
@@ -276,22 +326,27 @@ def _register(evidence: Evidence) -> Iterator[Finding]:
         # Neither the URI sent nor the address arrived at can be read.
         return
     failure = evidence.failure
-    github = github_shaped(evidence.client)
+    profile = evidence.profile
     bounced = (
-        github
+        profile.redirect_error_returns
         and view.host_known
         and failure is not None
         and failure.source == "authorize"
     )
-    params = {"received": view.public.url, "origin": view.public.origin}
+    params = {
+        "received": view.public.url,
+        "origin": view.public.origin,
+        "provider": evidence.provider,
+    }
     if sent is not None:
         url = publicize(sent, view).url if view.host_known else sent.url
         params["sent"] = sent.url
         if bounced:
             cause = N_(
-                "GitHub refused the redirect URI %(sent)s and sent the browser "
-                "back to %(received)s instead: on this error GitHub redirects to "
-                "the callback URL registered for the app."
+                "%(provider)s refused the redirect URI %(sent)s and sent the "
+                "browser back to %(received)s instead: on this error "
+                "%(provider)s redirects to the callback URL registered for the "
+                "app."
             )
         else:
             cause = N_(
@@ -307,10 +362,10 @@ def _register(evidence: Evidence) -> Iterator[Finding]:
             )
         elif bounced:
             cause = N_(
-                "GitHub refused the login's redirect URI and sent the browser "
-                "back to %(received)s, the callback URL registered for the app. "
-                "The redirect URI itself cannot be read here, because the "
-                "login's state did not come back with this request."
+                "%(provider)s refused the login's redirect URI and sent the "
+                "browser back to %(received)s, the callback URL registered for "
+                "the app. The redirect URI itself cannot be read here, because "
+                "the login's state did not come back with this request."
             )
         else:
             cause = N_(
@@ -328,20 +383,78 @@ def _register(evidence: Evidence) -> Iterator[Finding]:
             "instead of 127.0.0.1, the session cookie stays behind. Otherwise "
             "register the redirect URI the app sends."
         )
-    elif github:
-        fix = N_(
-            "Register %(url)s as the Authorization callback URL in the OAuth "
-            "app's settings. GitHub accepts a redirect URI whose scheme, host "
-            "and port equal the registered URL's (for localhost and 127.0.0.1 "
-            "the port may differ) and whose path is the registered path or "
-            "below it."
+    else:
+        fix = register_fix(profile)
+    yield Finding(
+        "redirect_uri.register",
+        cause,
+        fix,
+        params,
+        url,
+        console=_console(evidence),
+    )
+
+
+def _console(evidence: Evidence) -> str | None:
+    client = evidence.client
+    client_id = getattr(client, "client_id", None)
+    secret = getattr(client, "client_secret", None)
+    public = (
+        client_id
+        if isinstance(client_id, str)
+        and shown_in_full(client_id, secret if isinstance(secret, str) else None)
+        else None
+    )
+    return evidence.profile.console_url(
+        REDIRECT_URI, endpoint_of(client, REDIRECT_URI), public
+    )
+
+
+def probe_unregistered(
+    client: Any,
+    client_name: str,
+    match: Match,
+    redirect_uri: str,
+    endpoint: str,
+) -> Finding:
+    """The finding for an authorization endpoint that refused the redirect
+    URI a wrapped callback makes the app send (``flask oauth-recover check
+    --probe``).
+
+    :param client: the Authlib client.
+    :param client_name: its registered name.
+    :param match: its provider profile and display name.
+    :param redirect_uri: the redirect URI sent.
+    :param endpoint: the endpoint that refused it (the callback's).
+    """
+    evidence = Evidence(
+        client,
+        client_name,
+        None,
+        redirect_uri,
+        profile=match.profile,
+        provider_name=match.display_name,
+    )
+    if match.profile.redirect_error_returns:
+        cause = N_(
+            "%(provider)s refused the redirect URI %(url)s that the callback "
+            "%(endpoint)s makes the app send: it sends the browser to the "
+            "registered callback URL with error=redirect_uri_mismatch instead."
         )
     else:
-        fix = N_(
-            "Register %(url)s as a redirect URI of this client at the provider; "
-            "most providers require an exact match."
+        cause = N_(
+            "%(provider)s refused the redirect URI %(url)s that the callback "
+            "%(endpoint)s makes the app send, with its own error page: users "
+            "would stay on that page, and the app would never hear of it."
         )
-    yield Finding("redirect_uri.register", cause, fix, params, url)
+    return Finding(
+        "redirect_uri.unregistered",
+        cause,
+        register_fix(match.profile),
+        {"provider": match.display_name, "url": redirect_uri, "endpoint": endpoint},
+        redirect_uri,
+        console=_console(evidence),
+    )
 
 
 #: The redirect URI rules, most specific first.

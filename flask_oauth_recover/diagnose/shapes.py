@@ -1,48 +1,50 @@
 """The shapes of OAuth credentials: which values may be shown as a client
 ID, and which look like a secret or a token, whichever field they sit in.
 
-One place for every provider's shapes (``PROVIDERS.md``), so that the
-callback's facts, the log line and ``flask oauth-recover check`` decide
-alike. A shape is a hint, never a guarantee: when in doubt a value counts
-as a secret, and is shown only as its length and fingerprint.
+One place that gathers every provider profile's shapes
+(:mod:`flask_oauth_recover.providers`), so that the callback's facts, the
+log line and ``flask oauth-recover check`` decide alike. A shape is a
+hint, never a guarantee: when in doubt a value counts as a secret, and is
+shown only as its length and fingerprint.
 """
 
 from __future__ import annotations
 
 import re
 
-#: Prefixes of GitHub tokens: personal access tokens, OAuth, user-to-server,
-#: server-to-server and refresh tokens.
-GITHUB_TOKEN_PREFIXES = ("github_pat_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_")
+from ..providers import PROFILES
 
-#: A GitHub OAuth app's client secret: 40 hexadecimal characters.
-GITHUB_SECRET_SHAPE = re.compile(r"[0-9a-f]{40}")
+_SHAPES = [
+    profile.credentials
+    for profile in PROFILES.values()
+    if profile.credentials is not None
+]
 
-# OAuth apps: Ov23 + 16 (new) or 20 hex (legacy); GitHub Apps: Iv1. + 16 hex
-# or Iv23 + 16.
-GITHUB_CLIENT_ID_SHAPE = re.compile(
-    r"(?:Ov23|Iv23)[A-Za-z0-9]{16}|Iv1\.[0-9a-f]{16}|[0-9a-f]{20}"
+#: Prefixes only secrets and tokens carry, of every provider with a profile.
+SECRET_PREFIXES = tuple(
+    prefix
+    for shapes in _SHAPES
+    for prefix in (
+        *shapes.secret_prefixes,
+        *shapes.token_prefixes,
+        *shapes.api_key_prefixes,
+    )
 )
 
-#: Prefixes only secrets and tokens carry: GitHub's tokens, Google's client
-#: secrets, GitLab's application secrets and personal access tokens.
-SECRET_PREFIXES = (*GITHUB_TOKEN_PREFIXES, "GOCSPX-", "gloas-", "glpat-")
+#: Client IDs of every provider with a profile, shown in full.
+CLIENT_ID_SHAPES = tuple(shape for shapes in _SHAPES for shape in shapes.client_id)
 
-#: Client IDs, shown in full: GitHub's, Google's, a GUID (Microsoft Entra)
-#: and a GitLab application ID.
-CLIENT_ID_SHAPES = (
-    GITHUB_CLIENT_ID_SHAPE,
-    re.compile(r"[0-9]{6,20}-[a-z0-9]{16,64}\.apps\.googleusercontent\.com"),
-    re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"),
-    re.compile(r"[0-9a-f]{64}"),
+# Secrets no client ID looks like.
+_SECRETS = tuple(shape for shapes in _SHAPES for shape in shapes.secret)
+# A shape both can have (a GitLab application made before 16.4 has an
+# unprefixed 64-hex secret, the shape of its application ID) counts as a
+# client ID only when the other credential is not of that shape too.
+_AMBIGUOUS = tuple(
+    shape
+    for shapes in _SHAPES
+    for shape in shapes.legacy_secret
+    if any(shape.pattern == known.pattern for known in CLIENT_ID_SHAPES)
 )
-
-# GitLab applications made before 16.4 have an unprefixed 64-hex secret,
-# the shape of their application ID: such a value is a client ID only when
-# the other credential is not one too.
-_AMBIGUOUS = re.compile(r"[0-9a-f]{64}")
-# Entra secrets: about 40 characters, with "Q~" a few characters in.
-_ENTRA_SECRET = re.compile(r"[A-Za-z0-9_~.-]{2,6}Q~[A-Za-z0-9_~.-]{28,40}")
 _LONG_HEX = re.compile(r"[0-9a-fA-F]{32,}")
 # Runs of the characters secrets, tokens and base64 keys are made of.
 _RUN = re.compile(r"[A-Za-z0-9+/=_~.-]{24,}")
@@ -61,7 +63,7 @@ def is_secret_shaped(value: str) -> bool:
     """
     if value.startswith(SECRET_PREFIXES):
         return True
-    if GITHUB_SECRET_SHAPE.fullmatch(value) or _ENTRA_SECRET.fullmatch(value):
+    if any(shape.fullmatch(value) for shape in _SECRETS):
         return True
     if is_client_id_shaped(value):
         return False
@@ -84,8 +86,9 @@ def shown_in_full(value: str, other: str | None = None) -> bool:
         return False
     return not (
         other is not None
-        and _AMBIGUOUS.fullmatch(value)
-        and _AMBIGUOUS.fullmatch(other)
+        and any(
+            shape.fullmatch(value) and shape.fullmatch(other) for shape in _AMBIGUOUS
+        )
     )
 
 
