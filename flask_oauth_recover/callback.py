@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask import g
 from flask import redirect
 from flask import request
 from flask import session
@@ -24,14 +25,19 @@ from werkzeug.wrappers import Response
 from . import signals
 from .callback_params import CallbackParams
 from .callback_params import InvalidCallback
+from .callback_params import QueryValues
+from .callback_params import Values
 from .callback_params import read_callback_params
 from .classify import LOST_STATE
 from .classify import MISSING_CODE
 from .classify import Failure
 from .classify import FailureKind
 from .classify import classify
+from .clients import CAUGHT_KEY
+from .clients import caught_failure
 from .clients import link_hosts
 from .clients import provider_hosts
+from .clients import provider_of
 from .diagnose import Evidence
 from .diagnose import LoginSnapshot
 from .diagnose import diagnose
@@ -41,14 +47,17 @@ from .diagnose import secret_facts
 from .diagnose import session_cookie_present
 from .diagnose import snapshot_login
 from .diagnose import state_entry
+from .duplicate import CLAIMS_KEY
 from .duplicate import claim_callback
 from .duplicate import record_restart
+from .duplicate import release_claims
 from .duplicate import wait_for_first_callback
 from .log_line import log_line
 from .outcome import Outcome
 from .outcome import OutcomeKind
 from .pages import RETRY_PARAM
 from .pages import render_outcome
+from .providers import Match
 from .restart import Recipe
 from .restart import no_store
 from .restart import recipe_from_request
@@ -60,11 +69,12 @@ from .restart import restart_authorization
 from .state import CODE_MISSING
 from .state import CODE_REFUSED
 from .state import COOKIE_MISSING
+from .state import GRANT_REFUSED
 from .state import STATE_LOST
 from .state import SignedState
 from .state import read_state
+from .token_response import SENT_KEY
 from .token_response import sent_token_request
-from .token_response import token_was_requested
 
 if TYPE_CHECKING:
     from .extension import OAuthRecover
@@ -102,15 +112,36 @@ class CallbackRun:
     :param recover: the extension.
     :param client_name: the name of the client this request serves.
     :param client: the Authlib OAuth 2 client.
+    :param provider: the provider profile the decorator named, if any.
     """
 
-    def __init__(self, recover: OAuthRecover, client_name: str, client: Any) -> None:
+    #: The provider profile serving the client, found on the first failure.
+    _match: Match | None = None
+
+    def __init__(
+        self,
+        recover: OAuthRecover,
+        client_name: str,
+        client: Any,
+        provider: str | None = None,
+    ) -> None:
         self.recover = recover
         self.client_name = client_name
         self.client = client
+        #: The provider profile named by the decorator, if any.
+        self.provider_override = provider
         req = request._get_current_object()  # type: ignore[attr-defined]
         self.environ: dict[str, Any] = req.environ
-        self.values = req.args if req.method == "GET" else req.form
+        self.values: Values
+        if req.method != "GET":
+            self.values = req.form
+        else:
+            # Cheaper than request.args, which the app's own code parses
+            # anyway when it needs it.
+            try:
+                self.values = QueryValues.parse(self.environ.get("QUERY_STRING", ""))
+            except UnicodeEncodeError:
+                self.values = req.args
         # The session object itself: Authlib reads it several times.
         self.session = session._get_current_object()  # type: ignore[attr-defined]
         self.state_entry: object = None
@@ -120,9 +151,25 @@ class CallbackRun:
     def __call__(
         self, view: Callable[..., Any], args: Any, kwargs: Any
     ) -> ResponseReturnValue:
+        try:
+            rv = self._run(view, args, kwargs)
+        except BaseException:
+            release_claims(None)
+            raise
+        if CLAIMS_KEY in vars(g._get_current_object()):
+            response = current_app.make_response(rv)
+            release_claims(response)
+            return response
+        return rv
+
+    def _run(
+        self, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> ResponseReturnValue:
         if _is_prefetch(self.environ):
             return no_store(Response(status=204))
-        if RETRY_PARAM in self.values and self.values[RETRY_PARAM] == "retry":
+        if RETRY_PARAM in self.values and self.values.getlist(RETRY_PARAM)[:1] == [
+            "retry"
+        ]:
             recipe = remembered_recipe(self.client_name) or recipe_from_request()
             if recipe is None:
                 return self._invalid("the Host header is not a valid host")
@@ -155,36 +202,72 @@ class CallbackRun:
         try:
             rv = view(*args, **kwargs)
         except Exception as exc:
-            failure = classify(
-                exc,
-                authorize_error=params.error,
-                provider_hosts=provider_hosts(self.client),
-            )
-            if failure is None:
+            caught_failure()
+            handled = self._handle(exc, params, state_data)
+            if handled is None:
                 raise
-            if state_data is None and self.signed is None:
-                # Authlib refused a state this app never issued (or issued
-                # long ago) before spending anything: a crafted link.
-                return self._invalid(
-                    "the state is not one this site issued lately"
-                    if params.state
-                    else "the response carries no state"
-                )
-            if failure.source == "authorize":
-                # Authlib keeps only the code and description of ?error=.
-                failure = dataclasses.replace(
-                    failure,
-                    description=params.error_description,
-                    uri=params.error_uri,
-                )
-            return self._failed(exc, failure, params, state_data)
-        if not params.state or not token_was_requested():
+            return handled
+        request_globals = vars(g._get_current_object())
+        if CAUGHT_KEY in request_globals:
+            caught = caught_failure()
+            if isinstance(caught, Exception):
+                # The view caught Authlib's exception itself and answered: a
+                # restart still heals a transient failure; anything else
+                # keeps the app's answer, with our signal and log line.
+                return self._handle(caught, params, state_data, answer=rv) or rv
+        if not params.state or SENT_KEY not in request_globals:
             # No code was spent: nothing to remember, and Flask makes the
             # response itself, as without the extension.
             return rv  # type: ignore[no-any-return]
         response = current_app.make_response(rv)
         _remember_success(params.state, response)
         return response
+
+    def _handle(
+        self,
+        exc: Exception,
+        params: CallbackParams,
+        state_data: dict[str, Any] | None,
+        answer: ResponseReturnValue | None = None,
+    ) -> Response | None:
+        """Restart or explain the failure ``exc``; ``None`` when it is not
+        an OAuth failure of ours.
+
+        :param answer: the app's own response, when its view caught ``exc``.
+        """
+        failure = classify(
+            exc,
+            authorize_error=params.error,
+            provider_hosts=provider_hosts(self.client),
+            profile=self._provider().profile,
+        )
+        if failure is None:
+            return None
+        if state_data is None and self.signed is None:
+            # Authlib refused a state this app never issued (or issued
+            # long ago) before spending anything: a crafted link.
+            return self._invalid(
+                "the state is not one this site issued lately"
+                if params.state
+                else "the response carries no state",
+                answer,
+            )
+        if failure.source == "authorize":
+            # Authlib keeps only the code and description of ?error=.
+            failure = dataclasses.replace(
+                failure,
+                description=params.error_description,
+                uri=params.error_uri,
+            )
+        return self._failed(exc, failure, params, state_data, answer)
+
+    def _provider(self) -> Match:
+        # Only failures need it: the success path never looks.
+        if self._match is None:
+            self._match = provider_of(
+                self.client, self.client_name, self.provider_override
+            )
+        return self._match
 
     def _state_data(self, state: str | None) -> dict[str, Any] | None:
         if not state:
@@ -203,6 +286,7 @@ class CallbackRun:
         failure: Failure,
         params: CallbackParams,
         state_data: dict[str, Any] | None,
+        answer: ResponseReturnValue | None = None,
     ) -> Response:
         if params.state:
             self.client.framework.clear_state_data(session, params.state)
@@ -217,8 +301,13 @@ class CallbackRun:
         remember_recipe(self.client_name, recipe)
         history = self.signed.history if self.signed else ""
         if failure.kind is FailureKind.TRANSIENT:
-            history += _history_letter(failure)
-            if len(history) <= current_app.config["OAUTH_RECOVER_MAX_RESTARTS"]:
+            letter = _history_letter(failure)
+            # An ambiguous refusal gets one restart: a second one in a row
+            # is a configuration error a restart cannot heal.
+            repeated = letter == GRANT_REFUSED and history.endswith(GRANT_REFUSED)
+            history += letter
+            bound = current_app.config["OAUTH_RECOVER_MAX_RESTARTS"]
+            if len(history) <= bound and not repeated:
                 outcome = self._outcome(OutcomeKind.RESTARTED, failure, history, recipe)
                 self._announce(outcome)
                 response = restart_authorization(self.client, recipe, history)
@@ -231,9 +320,11 @@ class CallbackRun:
             kind = OutcomeKind.UNAVAILABLE
         else:
             kind = OutcomeKind.CONFIG_ERROR
-        return self._respond(self._outcome(kind, failure, history, recipe), exc)
+        return self._respond(self._outcome(kind, failure, history, recipe), exc, answer)
 
-    def _invalid(self, reason: str) -> Response:
+    def _invalid(
+        self, reason: str, answer: ResponseReturnValue | None = None
+    ) -> Response:
         outcome = Outcome(
             OutcomeKind.INVALID_CALLBACK,
             self.client_name,
@@ -243,12 +334,13 @@ class CallbackRun:
             reason=reason,
             facts=[("problem", reason)],
         )
-        return self._respond(outcome, None)
+        return self._respond(outcome, None, answer)
 
     def _outcome(
         self, kind: OutcomeKind, failure: Failure, history: str, recipe: Recipe
     ) -> Outcome:
         sent = sent_token_request()
+        match = self._provider()
         evidence = Evidence(
             client=self.client,
             client_name=self.client_name,
@@ -258,6 +350,8 @@ class CallbackRun:
             login=self.login,
             history=history,
             state_origin=self.signed.origin if self.signed else None,
+            profile=match.profile,
+            provider_name=match.display_name,
         )
         attempt = len(history) - (failure.kind is FailureKind.TRANSIENT)
         return Outcome(
@@ -269,8 +363,10 @@ class CallbackRun:
             findings=diagnose(evidence),
             facts=self._facts(failure, sent, evidence, attempt)
             + relevant_facts(evidence),
-            link_hosts=link_hosts(self.client),
+            provider=match.display_name,
+            link_hosts=link_hosts(self.client, match.profile),
             history=history,
+            profile=match.profile.name,
         )
 
     def _facts(
@@ -307,16 +403,24 @@ class CallbackRun:
             facts += secret_facts(self.client.client_secret)
         return facts
 
-    def _respond(self, outcome: Outcome, exc: Exception | None) -> Response:
+    def _respond(
+        self,
+        outcome: Outcome,
+        exc: Exception | None,
+        answer: ResponseReturnValue | None = None,
+    ) -> Response:
         self._announce(outcome)
+        if answer is not None:
+            return current_app.make_response(answer)
         handler = self.recover.error_page_callback
         if handler is not None:
             custom = handler(outcome)
             if custom is not None:
                 return current_app.make_response(custom)
-        if exc is not None and _app_handles(exc):
+        handled = _handled_by_app(exc)
+        if handled is not None:
             # The app chose how its OAuth errors look: it keeps that choice.
-            raise exc
+            raise handled
         return render_outcome(outcome, show_details=show_details())
 
     def _announce(self, outcome: Outcome) -> None:
@@ -331,10 +435,14 @@ _ATTEMPT_FACTS = {
     STATE_LOST: "the login's state was not in the session (cookie present)",
     COOKIE_MISSING: "the login's state was lost: no session cookie came back",
     CODE_MISSING: "the provider sent no authorization code",
+    GRANT_REFUSED: "the provider refused the code (invalid_grant: a used code, "
+    "a redirect_uri differing between the two steps, or a PKCE mismatch)",
 }
 
 
 def _history_letter(failure: Failure) -> str:
+    if failure.ambiguous:
+        return GRANT_REFUSED
     if failure.error == LOST_STATE:
         return STATE_LOST if session_cookie_present() else COOKIE_MISSING
     if failure.error == MISSING_CODE:
@@ -358,11 +466,17 @@ def _safe_base_url() -> str:
         return "(unreadable Host header)"
 
 
-def _app_handles(exc: Exception) -> bool:
-    """Would Flask route ``exc`` to an error handler the app or the view's
-    blueprint registered?"""
+def _handled_by_app(exc: BaseException | None) -> BaseException | None:
+    """The exception Flask would route to an error handler the app or the
+    view's blueprint registered: ``exc``, or the library exception it was
+    translated from (Flask-Dance's oauthlib errors), or ``None``."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return app._find_error_handler(exc, request.blueprints) is not None
+    for candidate in (exc, exc.__cause__ if exc is not None else None):
+        if isinstance(candidate, Exception) and (
+            app._find_error_handler(candidate, request.blueprints) is not None
+        ):
+            return candidate
+    return None
 
 
 def show_details() -> bool:

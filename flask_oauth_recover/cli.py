@@ -3,12 +3,24 @@
 ``flask oauth-recover check [NAME]`` finds every view wrapped with
 ``@recover.callback``, prints the redirect URI it makes the app send, and
 runs the credential and session cookie rules of
-:mod:`flask_oauth_recover.diagnose`. With ``--probe`` it also sends each
-client's token endpoint an authorization code that cannot be valid, through
-Authlib's own client so that the same authentication method and headers are
-used: GitHub checks the credentials before the code, so
-``bad_verification_code`` means it accepted them and
-``incorrect_client_credentials`` that it did not.
+:mod:`flask_oauth_recover.diagnose`, each provider's by its profile.
+
+With ``--probe`` it also asks the provider two questions:
+
+- the token endpoint gets an authorization code that cannot be valid,
+  through Authlib's own client so that the same authentication method and
+  headers are used. Providers check the credentials before the code: an
+  answer that reads as a bad code in the provider's dialect
+  (``bad_verification_code``, ``invalid_grant``) means they accepted them,
+  one that reads as a credentials error (``invalid_client``,
+  ``incorrect_client_credentials``, any 401) that they did not;
+- the authorization endpoint gets the redirect URI each wrapped callback
+  makes the app send (GET, no redirects followed, no cookies). Google,
+  Microsoft, GitLab and Keycloak answer an unregistered one with a page of
+  their own that the app never sees; GitHub sends the browser to the
+  registered callback with ``error=redirect_uri_mismatch``. Either is
+  reported as ``redirect_uri.unregistered``. The redirect URI is known when
+  ``SERVER_NAME`` is set, or when ``--base-url`` says where the app is.
 
 Exit status: 0 when nothing was found, 1 on a finding, 2 on a usage or
 network error. An error wins over a finding, since the check did not finish.
@@ -33,25 +45,33 @@ from flask import url_for
 from flask.cli import AppGroup
 from werkzeug.routing import BuildError
 
-from .classify import TOKEN_ERRORS
-from .classify import FailureKind
 from .clients import NAME_ARGUMENTS
 from .clients import current_registry
+from .clients import endpoint_of
+from .clients import prepare
+from .clients import provider_of
 from .clients import resolve
 from .diagnose import Finding
 from .diagnose import configuration_findings
 from .diagnose import credential_findings
 from .diagnose import fingerprint
 from .diagnose import probe_rejected
+from .diagnose import probe_unregistered
 from .diagnose import public_client_id
+from .providers import Match
+from .providers import Profile
+from .providers.profile import CREDENTIALS
+from .providers.profile import PROBE_UNREGISTERED
+from .providers.profile import TRANSIENT
 from .token_response import ProviderResponseError
-from .token_response import install
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 #: Start of the made-up authorization code ``--probe`` sends.
 PROBE_CODE_PREFIX = "oauth-recover-probe-"
+#: How much of an authorization endpoint's page ``--probe`` reads.
+PAGE_LIMIT = 256 * 1024
 
 oauth_recover = AppGroup(
     "oauth-recover", help="Check the OAuth setup that flask-oauth-recover wraps."
@@ -74,6 +94,9 @@ class CallbackReport:
         depend on the request.
     :param note: how that URI is built, or why it is not known.
     :param client: the Authlib client.
+    :param provider: the profile the decorator named, if any.
+    :param authorize_probe: what the authorization endpoint said about
+        the redirect URI, when ``--probe`` was given.
     """
 
     endpoint: str
@@ -81,6 +104,8 @@ class CallbackReport:
     redirect_uri: str | None
     note: str
     client: Any
+    provider: str | None = None
+    authorize_probe: dict[str, str] | None = None
 
 
 @dataclass
@@ -89,12 +114,14 @@ class ClientReport:
 
     :param name: the client's registered name.
     :param client: the Authlib client.
+    :param match: its provider profile and display name.
     :param findings: the credential rules' findings.
-    :param probe: the probe's result, when ``--probe`` was given.
+    :param probe: the token probe's result, when ``--probe`` was given.
     """
 
     name: str
     client: Any
+    match: Match
     findings: list[Finding] = field(default_factory=list)
     probe: dict[str, str] | None = None
 
@@ -105,21 +132,33 @@ class ClientReport:
     "--probe",
     is_flag=True,
     help="Ask each token endpoint, with a throwaway code, whether it accepts "
-    "the client's credentials.",
+    "the client's credentials, and each authorization endpoint whether the "
+    "redirect URI is registered.",
+)
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Where users reach the app (https://app.example), to build the "
+    "redirect URIs when SERVER_NAME is not set.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
-def check(name: str | None, probe: bool, as_json: bool) -> None:
+def check(name: str | None, probe: bool, base_url: str | None, as_json: bool) -> None:
     """Check the OAuth callbacks wrapped with @recover.callback, or only
     those of the Authlib client NAME."""
     # A blank request, for apps whose client or session settings are proxies
-    # that read the request; URLs still come from SERVER_NAME, not from it.
-    with current_app.test_request_context():
-        status = _check(name, probe, as_json)
+    # that read the request; URLs come from SERVER_NAME, or from --base-url.
+    context = (
+        current_app.test_request_context(base_url=base_url)
+        if base_url
+        else current_app.test_request_context()
+    )
+    with context:
+        status = _check(name, probe, as_json, bool(base_url))
     click.get_current_context().exit(status)
 
 
-def _check(name: str | None, probe: bool, as_json: bool) -> int:
-    callbacks = find_callbacks()
+def _check(name: str | None, probe: bool, as_json: bool, base_url: bool) -> int:
+    callbacks = find_callbacks(base_url)
     if not callbacks:
         raise CheckError("no view is wrapped with @recover.callback")
     if name is not None:
@@ -133,14 +172,27 @@ def _check(name: str | None, probe: bool, as_json: bool) -> int:
     clients: dict[str, ClientReport] = {}
     for report in callbacks:
         if report.client_name not in clients:
+            if probe:
+                # Endpoints found through server metadata say which provider
+                # this is only once the metadata is read.
+                _load_metadata(report.client)
+            try:
+                match = provider_of(report.client, report.client_name, report.provider)
+            except ValueError as exc:
+                raise CheckError(f"client {report.client_name!r}: {exc}") from None
             client_report = ClientReport(
                 report.client_name,
                 report.client,
-                credential_findings(report.client, report.client_name),
+                match,
+                credential_findings(
+                    report.client, report.client_name, match.profile, match.display_name
+                ),
             )
             if probe:
                 _run_probe(client_report)
             clients[report.client_name] = client_report
+        if probe:
+            _run_authorize_probe(report, clients[report.client_name])
     app_findings = _unique(
         finding
         for report in callbacks
@@ -148,7 +200,7 @@ def _check(name: str | None, probe: bool, as_json: bool) -> int:
     )
 
     found = app_findings or any(report.findings for report in clients.values())
-    if _probe_failed(clients):
+    if _probe_failed(clients, callbacks):
         status = EXIT_ERROR
     else:
         status = EXIT_FINDINGS if found else EXIT_OK
@@ -161,18 +213,32 @@ def _check(name: str | None, probe: bool, as_json: bool) -> int:
     return status
 
 
-def find_callbacks() -> list[CallbackReport]:
+def _load_metadata(client: Any) -> None:
+    load = getattr(client, "load_server_metadata", None)
+    if getattr(client, "_server_metadata_url", None) and callable(load):
+        try:
+            load()
+        except (requests.RequestException, ValueError):
+            pass  # the token probe says what is wrong with the endpoint
+
+
+def find_callbacks(base_url: bool = False) -> list[CallbackReport]:
     """The current app's views wrapped with ``@recover.callback``, one
-    report per client each can serve (several behind ``/auth/<name>``)."""
+    report per client each can serve (several behind ``/auth/<name>``).
+
+    :param base_url: the current request stands for where users reach the
+        app (``--base-url``), so redirect URIs may be built from it.
+    """
     found = []
     for endpoint, view in sorted(current_app.view_functions.items()):
         if getattr(view, "_oauth_recover", None) is None:
             continue
         ref = getattr(view, "_oauth_recover_client", None)
+        named = getattr(view, "_oauth_recover_provider", None)
         for client_name, client, view_args in _reachable_clients(endpoint, ref):
-            redirect_uri, note = callback_redirect_uri(endpoint, view_args)
+            redirect_uri, note = callback_redirect_uri(endpoint, view_args, base_url)
             found.append(
-                CallbackReport(endpoint, client_name, redirect_uri, note, client)
+                CallbackReport(endpoint, client_name, redirect_uri, note, client, named)
             )
     return found
 
@@ -218,10 +284,16 @@ def _reachable_clients(
 
 
 def callback_redirect_uri(
-    endpoint: str, view_args: dict[str, str] | None = None
+    endpoint: str, view_args: dict[str, str] | None = None, base_url: bool = False
 ) -> tuple[str | None, str]:
     """The redirect URI ``url_for(endpoint, _external=True)`` gives, with a
-    note on how it is built; ``None`` when it depends on the request."""
+    note on how it is built; ``None`` when it depends on the request.
+
+    :param endpoint: the callback's endpoint.
+    :param view_args: its URL arguments.
+    :param base_url: the current request stands for where users reach the
+        app (``--base-url``).
+    """
     rules = [rule.rule for rule in current_app.url_map.iter_rules(endpoint)]
     path = rules[0] if rules else endpoint
     try:
@@ -231,13 +303,15 @@ def callback_redirect_uri(
             f"the route {path} takes URL arguments, so the redirect URI depends "
             "on the login's url_for() call"
         )
+    arguments: dict[str, Any] = {**(view_args or {}), "_external": True}
+    if base_url and not current_app.config.get("SERVER_NAME"):
+        return url_for(endpoint, **arguments), "built for --base-url"
     if not current_app.config.get("SERVER_NAME"):
         return None, (
             "depends on each login request: SERVER_NAME is not set, so "
             "url_for(..., _external=True) takes the scheme and host from the "
             f"request; the path is {relative}"
         )
-    arguments: dict[str, Any] = {**(view_args or {}), "_external": True}
     url = url_for(endpoint, **arguments)
     return url, (
         "host from SERVER_NAME; scheme and root from PREFERRED_URL_SCHEME and "
@@ -245,19 +319,28 @@ def callback_redirect_uri(
     )
 
 
-def probe_client(client: Any) -> dict[str, str]:
-    """Send the client's token endpoint a made-up code and read the answer.
+def probe_client(client: Any, profile: Profile | None = None) -> dict[str, str]:
+    """Send the client's token endpoint a made-up code and read the answer
+    in the provider's dialect.
 
+    :param client: the Authlib client.
+    :param profile: its provider profile; found from its endpoints when
+        omitted.
     :return: ``result`` (``accepted``, ``rejected`` or ``error``), the
         endpoint ``url``, and the provider's ``answer`` or a ``detail``.
     """
-    install(client, current_app.config.get("OAUTH_RECOVER_TIMEOUT", 10.0))
-    url = client.access_token_url or client.server_metadata.get("token_endpoint")
-    url = str(url or "(from the server metadata)")
+    prepare(client)
+    if profile is None:
+        profile = provider_of(client, str(client.name)).profile
+    url = endpoint_of(client, "credentials") or "(from the server metadata)"
     try:
         client.fetch_access_token(code=PROBE_CODE_PREFIX + secrets.token_urlsafe(12))
     except AuthlibBaseError as exc:
         answer = str(exc.error or "")
+        status = getattr(exc, "status", None)
+        reading = profile.read_token_error(
+            answer, exc.description or None, status, getattr(exc, "error_codes", ())
+        )
     except (ProviderResponseError, requests.RequestException) as exc:
         # The exception's text may quote the request; its type and the
         # endpoint say enough.
@@ -273,11 +356,12 @@ def probe_client(client: Any) -> dict[str, str]:
             "url": url,
             "detail": "the token endpoint issued a token for a made-up code",
         }
-    kind = TOKEN_ERRORS.get(answer)
-    if kind is FailureKind.TRANSIENT:
-        return {"result": "accepted", "url": url, "answer": answer}
-    if kind is FailureKind.CREDENTIALS:
+    if reading.code:
+        answer = f"{answer} ({reading.code})"
+    if reading.kind == CREDENTIALS or status == 401:
         return {"result": "rejected", "url": url, "answer": answer}
+    if reading.kind == TRANSIENT:
+        return {"result": "accepted", "url": url, "answer": answer}
     return {
         "result": "error",
         "url": url,
@@ -287,19 +371,110 @@ def probe_client(client: Any) -> dict[str, str]:
     }
 
 
+def probe_authorize(client: Any, profile: Profile, redirect_uri: str) -> dict[str, str]:
+    """Request the client's authorization endpoint with ``redirect_uri``, as
+    a browser without cookies would, and read whether the provider accepts
+    that redirect URI.
+
+    :param client: the Authlib client.
+    :param profile: its provider profile.
+    :param redirect_uri: the redirect URI a wrapped callback makes the app
+        send.
+    :return: ``result`` (``registered``, ``unregistered``, ``unchecked``
+        or ``error``), the endpoint ``url`` and the ``redirect_uri``, with
+        the HTTP ``status`` or a ``detail``.
+    """
+    prepare(client)
+    endpoint = endpoint_of(client, "redirect_uri") or "(from the server metadata)"
+    report = {"url": endpoint, "redirect_uri": redirect_uri}
+    timeout = float(current_app.config.get("OAUTH_RECOVER_TIMEOUT", 10.0))
+    try:
+        authorization = client.create_authorization_url(redirect_uri)
+        url = str(authorization["url"])
+    except Exception:  # noqa: BLE001 - a client that needs a real login request
+        return {
+            **report,
+            "result": "skipped",
+            "detail": "the authorization URL cannot be built outside a login request",
+        }
+    report["url"] = url.split("?")[0]
+    try:
+        with requests.get(
+            url,
+            allow_redirects=False,
+            timeout=timeout,
+            headers={"Accept": "text/html"},
+            stream=True,
+        ) as answer:
+            body = answer.raw.read(PAGE_LIMIT, decode_content=True)
+            status = answer.status_code
+            location = answer.headers.get("Location")
+            encoding = answer.encoding or "utf-8"
+    except requests.RequestException as exc:
+        return {
+            **report,
+            "result": "error",
+            "detail": f"{type(exc).__name__}: the authorization endpoint could "
+            "not be reached",
+        }
+    text = body.decode(encoding, "replace") if isinstance(body, bytes) else ""
+    result = profile.read_authorize_probe(status, location, text, redirect_uri)
+    report["status"] = str(status)
+    if result == PROBE_UNREGISTERED:
+        return {**report, "result": "unregistered"}
+    if result == "accepted":
+        return {**report, "result": "registered"}
+    return {
+        **report,
+        "result": "unchecked",
+        "detail": f"HTTP {status}: the provider did not say whether the redirect "
+        "URI is registered (it may ask the user to sign in first)",
+    }
+
+
 def _run_probe(report: ClientReport) -> None:
-    report.probe = probe_client(report.client)
+    report.probe = probe_client(report.client, report.match.profile)
     if report.probe["result"] == "rejected":
         report.findings.append(
-            probe_rejected(report.name, report.probe["url"], report.probe["answer"])
+            probe_rejected(
+                report.client,
+                report.name,
+                report.match.profile,
+                report.probe["url"],
+                report.probe["answer"],
+            )
         )
 
 
-def _probe_failed(clients: dict[str, ClientReport]) -> bool:
-    return any(
-        report.probe is not None and report.probe["result"] == "error"
-        for report in clients.values()
+def _run_authorize_probe(callback: CallbackReport, client: ClientReport) -> None:
+    if callback.redirect_uri is None:
+        callback.authorize_probe = {
+            "result": "skipped",
+            "detail": "the redirect URI depends on the request: set SERVER_NAME "
+            "or pass --base-url",
+        }
+        return
+    callback.authorize_probe = probe_authorize(
+        callback.client, client.match.profile, callback.redirect_uri
     )
+    if callback.authorize_probe["result"] == "unregistered":
+        finding = probe_unregistered(
+            callback.client,
+            callback.client_name,
+            client.match,
+            callback.redirect_uri,
+            callback.endpoint,
+        )
+        if finding not in client.findings:
+            client.findings.append(finding)
+
+
+def _probe_failed(
+    clients: dict[str, ClientReport], callbacks: list[CallbackReport]
+) -> bool:
+    probes = [report.probe for report in clients.values()]
+    probes += [report.authorize_probe for report in callbacks]
+    return any(probe is not None and probe["result"] == "error" for probe in probes)
 
 
 def _unique(findings: Iterable[Finding]) -> list[Finding]:
@@ -318,6 +493,8 @@ def _english(finding: Finding) -> dict[str, str]:
     }
     if finding.snippet is not None:
         rendered["snippet"] = finding.snippet
+    if finding.console is not None:
+        rendered["console"] = finding.console
     return rendered
 
 
@@ -341,17 +518,20 @@ def _as_json(
                 "client": report.client_name,
                 "redirect_uri": report.redirect_uri,
                 "note": report.note,
+                "authorize_probe": report.authorize_probe,
             }
             for report in callbacks
         ],
         "clients": [
             {
                 "name": report.name,
+                "provider": report.match.profile.name,
+                "provider_name": report.match.display_name,
                 "client_id": public_client_id(
                     report.client.client_id, report.client.client_secret
                 ),
                 "client_secret": _secret_summary(report.client.client_secret),
-                "token_endpoint": report.client.access_token_url,
+                "token_endpoint": endpoint_of(report.client, "credentials"),
                 "probe": report.probe,
                 "diagnosis": [_english(finding) for finding in report.findings],
             }
@@ -371,10 +551,17 @@ def _print_text(
         uri = report.redirect_uri or "(depends on the request)"
         click.echo(f"  redirect URI    {uri}")
         click.echo(f"                  {report.note}")
+        probe = report.authorize_probe
+        if probe is not None:
+            status = f" (HTTP {probe['status']})" if "status" in probe else ""
+            detail = f": {probe['detail']}" if "detail" in probe else ""
+            click.echo(f"  authorize probe {probe['result']}{status}{detail}")
     for client_report in clients.values():
         client = client_report.client
         secret = _secret_summary(client.client_secret)
         click.echo(f"Client {client_report.name!r}")
+        match = client_report.match
+        click.echo(f"  provider        {match.display_name} ({match.profile.name})")
         click.echo(
             "  client_id       "
             + public_client_id(client.client_id, client.client_secret)
@@ -386,7 +573,8 @@ def _print_text(
             )
         else:
             click.echo("  client_secret   (empty)")
-        click.echo(f"  token endpoint  {client.access_token_url}")
+        endpoint = endpoint_of(client, "credentials") or "(from the server metadata)"
+        click.echo(f"  token endpoint  {endpoint}")
         probe = client_report.probe
         if probe is not None:
             answer = f" (answered {probe['answer']!r})" if "answer" in probe else ""
@@ -407,10 +595,12 @@ def _print_text(
         click.echo(f"    Fix: {rendered['fix']}")
         for line in (finding.snippet or "").splitlines():
             click.echo(f"      {line}")
+        if finding.console:
+            click.echo(f"    At: {finding.console}")
     count = len(findings)
     summary = (
         f"{count} finding{'s' if count != 1 else ''}." if count else "No findings."
     )
-    if _probe_failed(clients):
+    if _probe_failed(clients, callbacks):
         summary += " A probe did not finish, so the check is incomplete."
     click.echo(summary)

@@ -21,8 +21,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask import g
 from flask import request
 
+from .providers import Match
+from .providers import Profile
+from .providers import identify
 from .state import mint_state
 from .token_response import install
 
@@ -33,6 +37,8 @@ EXTENSION_KEY = "oauth_recover"
 #: View arguments that name a client, in the order they are tried.
 NAME_ARGUMENTS = ("name", "provider", "client")
 _PREPARED = "_oauth_recover_prepared"
+#: Where ``authorize_access_token``'s exception is kept in ``flask.g``.
+CAUGHT_KEY = "_oauth_recover_caught"
 logger = logging.getLogger("flask_oauth_recover")
 
 
@@ -48,6 +54,9 @@ class Registry:
         self._prepared_count = -1
         self._warned: set[str | None] = set()
         self._names_cache: tuple[int, list[str], list[str]] | None = None
+        #: ``(name, client)`` by the client name a decorator gave: Authlib
+        #: creates a client once per registry, so it never changes.
+        self.resolved: dict[str, tuple[str, Any]] = {}
 
     def oauth(self) -> Any:
         """The Authlib registry, or ``None`` when the app has none yet."""
@@ -75,18 +84,22 @@ class Registry:
 
     def warn_ambiguous(self, names: list[str]) -> None:
         """Say once per endpoint that a callback could serve any client."""
-        endpoint = request.endpoint
-        if endpoint in self._warned:
-            return
-        self._warned.add(endpoint)
-        logger.warning(
+        self.warn_once(
             "@recover.callback() on %r cannot tell which of the OAuth 2 clients "
             "%s it serves, so it does not handle its failures: name the client, "
             "route by a view argument (/auth/<name>), or pass a callable that "
             "returns the client for the request",
-            endpoint,
             ", ".join(repr(name) for name in names),
         )
+
+    def warn_once(self, message: str, detail: str) -> None:
+        """Log ``message`` (``%r`` the endpoint, ``%s`` ``detail``) at
+        WARNING, once per endpoint: a setup mistake, not an event."""
+        endpoint = request.endpoint
+        if endpoint in self._warned:
+            return
+        self._warned.add(endpoint)
+        logger.warning(message, endpoint, detail)
 
     def client(self, name: str) -> Any:
         """The client registered as ``name``, or ``None``."""
@@ -175,8 +188,27 @@ def prepare(client: Any) -> None:
             kwargs["state"] = mint_state(redirect_uri=redirect_uri)
         return create(redirect_uri, **kwargs)  # type: ignore[no-any-return]
 
+    authorize = client.authorize_access_token
+
+    def authorize_access_token(**kwargs: Any) -> Any:
+        try:
+            return authorize(**kwargs)
+        except Exception as exc:
+            # Kept for apps that catch it in their own view: the callback
+            # still sees what failed (caught_failure).
+            g.setdefault(CAUGHT_KEY, exc)
+            raise
+
     client.create_authorization_url = create_authorization_url
+    client.authorize_access_token = authorize_access_token
     setattr(client, _PREPARED, True)
+
+
+def caught_failure() -> BaseException | None:
+    """What ``authorize_access_token`` raised in this request, even if the
+    app's own view caught it."""
+    caught: BaseException | None = g.pop(CAUGHT_KEY, None)
+    return caught
 
 
 def resolve(
@@ -190,6 +222,11 @@ def resolve(
         client object (or a proxy to one), or a callable returning either.
     :param view_args: the view's URL arguments.
     """
+    named = isinstance(ref, str)
+    if named:
+        cached = registry.resolved.get(ref)
+        if cached is not None:
+            return cached
     if ref is None:
         ref = _name_from_view(registry, view_args)
     elif _is_callable_ref(ref):
@@ -198,12 +235,22 @@ def resolve(
         return None
     if isinstance(ref, str):
         client = registry.client(ref)
+        if client is None and named:
+            registry.warn_once(
+                f"@recover.callback({ref!r}) on %r: no OAuth client of that name "
+                "is registered (registered: %s), so the extension leaves this "
+                "view alone",
+                ", ".join(repr(name) for name in registry.names()) or "none",
+            )
     else:
         client = getattr(ref, "_get_current_object", lambda: ref)()
     if client is None or not is_oauth2(client):
         return None
     prepare(client)
-    return str(client.name), client
+    resolved = (str(client.name), client)
+    if named:
+        registry.resolved[ref] = resolved
+    return resolved
 
 
 def _name_from_view(registry: Registry, view_args: Mapping[str, Any]) -> str | None:
@@ -254,11 +301,52 @@ def provider_hosts(client: Any) -> frozenset[str]:
     return frozenset(urlsplit(url).netloc.lower() for url in endpoint_urls(client))
 
 
-def link_hosts(client: Any) -> frozenset[str]:
+def provider_of(client: Any, client_name: str, named: str | None = None) -> Match:
+    """The provider profile serving ``client``, and its display name.
+
+    :param client: the Authlib client.
+    :param client_name: its registered name.
+    :param named: the profile ``@recover.callback(..., provider=...)``
+        named; else ``OAUTH_RECOVER_PROVIDERS`` may name one for the client.
+    :raises ValueError: the profile named does not exist.
+    """
+    if not named:
+        configured = current_app.config.get("OAUTH_RECOVER_PROVIDERS") or {}
+        named = configured.get(client_name)
+    metadata = getattr(client, "server_metadata", None) or {}
+    return identify(
+        client_name,
+        _text(client.authorize_url) or _text(metadata.get("authorization_endpoint")),
+        _text(client.access_token_url) or _text(metadata.get("token_endpoint")),
+        _text(getattr(client, "_server_metadata_url", None)),
+        named=named,
+    )
+
+
+def endpoint_of(client: Any, fix: str) -> str | None:
+    """The endpoint a fix concerns: the authorization endpoint for the
+    redirect URI, the token endpoint for the credentials."""
+    metadata = getattr(client, "server_metadata", None) or {}
+    if fix == "redirect_uri":
+        return _text(client.authorize_url) or _text(
+            metadata.get("authorization_endpoint")
+        )
+    return _text(client.access_token_url) or _text(metadata.get("token_endpoint"))
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def link_hosts(client: Any, profile: Profile | None = None) -> frozenset[str]:
     """Hosts an ``error_uri`` from the client's token endpoint may link to:
-    the provider's own hosts and their ``docs.`` siblings (GitHub points
-    its errors at docs.github.com)."""
-    hosts = set()
+    the provider's own hosts, their ``docs.`` siblings, and the
+    documentation hosts of its profile.
+
+    :param client: the Authlib client.
+    :param profile: its provider profile, if known.
+    """
+    hosts = set(profile.doc_hosts if profile is not None else ())
     for url in endpoint_urls(client):
         host = (urlsplit(url).hostname or "").lower()
         if not host:

@@ -31,13 +31,15 @@ from flask import current_app
 from flask import g
 from flask import request
 from flask import session
+from werkzeug.wrappers import Response
 
 #: How long a claim lives in the cache, in case its worker dies.
 CLAIM_SECONDS = 120
 _PENDING = "pending"
 _FINISHED = "finished"
 _RESTARTED = "restarted "
-_CLAIMS = "_oauth_recover_claims"
+#: Where a request keeps its claims in ``flask.g``.
+CLAIMS_KEY = "_oauth_recover_claims"
 _POLL_SECONDS = 0.05
 
 
@@ -61,14 +63,14 @@ def claim_callback(client: Any, state: str | None) -> bool:
         if claimed:
             cache.set(key, _PENDING, CLAIM_SECONDS)
     if claimed:
-        g.setdefault(_CLAIMS, {})[key] = (cache, _FINISHED)
+        g.setdefault(CLAIMS_KEY, {})[key] = (cache, _FINISHED)
     return claimed
 
 
 def record_restart(url: str) -> None:
     """Let duplicates of this request's callback follow its restart to
     ``url`` (written to the claim when the request ends)."""
-    claims = g.get(_CLAIMS)
+    claims = g.get(CLAIMS_KEY)
     if claims:
         for key, (cache, _) in claims.items():
             claims[key] = (cache, _RESTARTED + url)
@@ -97,10 +99,24 @@ def wait_for_first_callback(client: Any, state: str) -> str | None:
     return None
 
 
-def release_claims(exc: BaseException | None = None) -> None:
-    """Mark this request's claims finished. A ``teardown_request`` function:
-    it runs after the session was saved, which is what waiters wait for."""
-    for key, (cache, value) in g.pop(_CLAIMS, {}).items():
+def release_claims(response: Response | None) -> None:
+    """Mark this request's claims finished, if it made any.
+
+    Waiters reload the session once the claim is finished, so the session
+    is saved first, here, into ``response``: Flask's own save comes too
+    late. ``None`` (the view raised) releases without saving.
+    """
+    claims = g.pop(CLAIMS_KEY, None)
+    if not claims:
+        return
+    if response is not None:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        interface = app.session_interface
+        if not interface.is_null_session(session):
+            interface.save_session(app, session._get_current_object(), response)  # type: ignore[attr-defined]
+            # Saved: Flask need not save it (and set its cookie) again.
+            session.modified = False
+    for key, (cache, value) in claims.items():
         cache.set(key, value, CLAIM_SECONDS)
 
 

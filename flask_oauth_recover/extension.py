@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import weakref
 from collections.abc import Callable
 from typing import Any
 from typing import TypeVar
@@ -18,8 +19,10 @@ from .clients import EXTENSION_KEY
 from .clients import Registry
 from .clients import current_registry
 from .clients import resolve
-from .duplicate import release_claims
+from .dance import install as install_dance
+from .dance import wrap_view
 from .outcome import Outcome
+from .providers import profile_named
 
 F = TypeVar("F", bound=Callable[..., Any])
 ErrorPageHandler = Callable[[Outcome], "ResponseReturnValue | None"]
@@ -46,6 +49,12 @@ class OAuthRecover:
     def __init__(self, app: Flask | None = None, *, oauth: Any = None) -> None:
         self._oauth = oauth
         self.error_page_callback: ErrorPageHandler | None = None
+        #: Flask-Dance blueprints given to :meth:`flask_dance`.
+        self.dance_blueprints: list[Any] = []
+        # The apps this object serves, for wrapping a Flask-Dance blueprint
+        # they registered before flask_dance() was called. Weak: the
+        # extension never keeps an app alive.
+        self._apps: weakref.WeakSet[Flask] = weakref.WeakSet()
         if app is not None:
             self.init_app(app, oauth=oauth)
 
@@ -61,12 +70,16 @@ class OAuthRecover:
         app.config.setdefault("OAUTH_RECOVER_TIMEOUT", 10.0)
         app.config.setdefault("OAUTH_RECOVER_STATE_MAX_AGE", 600)
         app.config.setdefault("OAUTH_RECOVER_PROVIDERS", {})
+        for profile in app.config["OAUTH_RECOVER_PROVIDERS"].values():
+            profile_named(profile)
         state = _AppState(Registry(oauth or self._oauth))
         app.extensions[EXTENSION_KEY] = state
         # Before any request, so that the app's own login view, which is
         # never wrapped, already sends a state minted by the extension.
         app.before_request(state.registry.prepare_all)
-        app.teardown_request(release_claims)
+        self._apps.add(app)
+        for blueprint in self.dance_blueprints:
+            wrap_view(app, blueprint)
         # Route-less: it only adds our templates behind the app's own.
         app.register_blueprint(
             Blueprint("oauth_recover", __name__, template_folder="templates")
@@ -86,6 +99,9 @@ class OAuthRecover:
             do not say which it is (``"gitlab"``, ``"keycloak"``...).
         """
 
+        if provider is not None:
+            profile_named(provider)  # a typo fails at import, not at a login
+
         def decorator(view: F) -> F:
             is_async = inspect.iscoroutinefunction(view)
 
@@ -95,7 +111,7 @@ class OAuthRecover:
                 resolved = resolve(current_registry(), client, kwargs)
                 if resolved is None:
                     return run(*args, **kwargs)  # type: ignore[no-any-return]
-                return CallbackRun(self, *resolved)(run, args, kwargs)
+                return CallbackRun(self, *resolved, provider)(run, args, kwargs)
 
             # Markers for `flask oauth-recover check`, which finds wrapped views.
             wrapper._oauth_recover = self  # type: ignore[attr-defined]
@@ -114,6 +130,23 @@ class OAuthRecover:
         """
         self.error_page_callback = handler
         return handler
+
+    def flask_dance(self, blueprint: Any, *, provider: str | None = None) -> None:
+        """Give a Flask-Dance OAuth 2 blueprint's ``authorized`` view the
+        same recovery as :meth:`callback`, before or after the blueprint is
+        registered on an app.
+
+        :param blueprint: e.g. ``make_github_blueprint(...)``.
+        :param provider: the provider profile, where the blueprint's
+            endpoints do not say.
+        """
+        if provider is not None:
+            profile_named(provider)
+        install_dance(self, blueprint, provider)
+        if blueprint not in self.dance_blueprints:
+            self.dance_blueprints.append(blueprint)
+        for app in self._apps:
+            wrap_view(app, blueprint)
 
     def registry(self) -> Any:
         """The Authlib registry of the current app."""

@@ -9,6 +9,8 @@ from dataclasses import field
 
 from .classify import Failure
 from .diagnose import Finding
+from .state import COOKIE_MISSING
+from .state import STATE_LOST
 
 
 class OutcomeKind(enum.Enum):
@@ -50,6 +52,8 @@ class Outcome:
         be linked to (the provider's own and its documentation hosts).
     :param history: the login's failed attempts, this one included, one
         letter each (see :mod:`flask_oauth_recover.state`).
+    :param profile: the name of the provider profile that read the failure
+        (``"google"``; ``"oauth2"`` for the RFC baseline), as JSON gives it.
     """
 
     kind: OutcomeKind
@@ -63,6 +67,13 @@ class Outcome:
     provider: str | None = None
     link_hosts: frozenset[str] = frozenset()
     history: str = ""
+    profile: str | None = None
+
+    @property
+    def state_was_lost(self) -> bool:
+        """Did this login lose its state in an attempt? Only then may a page
+        suspect the browser's cookies."""
+        return bool(set(self.history) & {STATE_LOST, COOKIE_MISSING})
 
     @property
     def status(self) -> int:

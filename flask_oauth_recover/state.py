@@ -36,7 +36,11 @@ CODE_REFUSED = "c"
 STATE_LOST = "s"
 COOKIE_MISSING = "k"
 CODE_MISSING = "m"
-HISTORY_LETTERS = frozenset({CODE_REFUSED, STATE_LOST, COOKIE_MISSING, CODE_MISSING})
+#: An ``invalid_grant`` that may not be transient (see ``Failure.ambiguous``).
+GRANT_REFUSED = "g"
+HISTORY_LETTERS = frozenset(
+    {CODE_REFUSED, STATE_LOST, COOKIE_MISSING, CODE_MISSING, GRANT_REFUSED}
+)
 
 #: Longest history a state may carry; the restart bound is far below it.
 MAX_HISTORY = 16

@@ -273,3 +273,37 @@ def test_authlibs_generic_oauth_error_propagates(
 
     assert raised.value.description == "raised by the app's own test double"
     assert signals.names == []
+
+
+def test_a_misspelled_client_name_is_said_once(
+    make_app: Callable[..., Flask],
+    provider: ProviderEmulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    recover = OAuthRecover()
+    app = make_app(recover=recover)
+
+    @app.route("/typo")
+    @recover.callback("gihub")
+    def typo() -> str:
+        return "the view ran"
+
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING, logger="flask_oauth_recover"):
+        answers = [client.get("/typo?code=x&state=y").text for _ in range(3)]
+
+    assert answers == ["the view ran"] * 3
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1
+    assert "'gihub'" in warnings[0] and "'github'" in warnings[0]
+
+
+def test_an_unknown_profile_name_fails_at_setup(provider: ProviderEmulator) -> None:
+    recover = OAuthRecover()
+
+    with pytest.raises(ValueError, match="gitlap"):
+        recover.callback("corp", provider="gitlap")
+    app = Flask(__name__)
+    app.config["OAUTH_RECOVER_PROVIDERS"] = {"corp": "keycloack"}
+    with pytest.raises(ValueError, match="keycloack"):
+        recover.init_app(app)

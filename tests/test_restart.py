@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs
+from urllib.parse import urlencode
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,10 +15,17 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
+from werkzeug.wrappers import Response
 
+from flask_oauth_recover import OAuthRecover
+from flask_oauth_recover.restart import RETRY_KEY
+from flask_oauth_recover.state import read_state
 from flask_oauth_recover.testing import ProviderEmulator
 
 from .conftest import SignalRecorder
+from .support.raw import raw_callback
+
+EVIL = "https://evil.example/phish"
 
 
 def authorize_urls(provider: ProviderEmulator, visited: list[str]) -> list[str]:
@@ -70,6 +79,10 @@ def test_restart_issues_a_fresh_state_and_repeats_the_request(
     restart = client.get(callback)
 
     assert restart.status_code == 302
+    # The 302 sets the cookie holding the new state: never cached, and its
+    # URL never sent on as a Referer.
+    assert restart.headers["Cache-Control"] == "no-store"
+    assert restart.headers["Referrer-Policy"] == "no-referrer"
     before, after = query(first.location), query(restart.location)
     assert restart.location.startswith(provider.authorize_url)
     assert after["state"] != before["state"]
@@ -126,20 +139,111 @@ def test_code_used_in_another_browser_restarts_there(
     assert response.location.startswith(provider.authorize_url)
 
 
+SENT = "http://localhost/callback?a=1&b=two+words"
+
+
 def test_lost_state_restarts_with_the_redirect_uri_the_login_sent(
     app: Flask, provider: ProviderEmulator
 ) -> None:
-    login = app.test_client().get("/login?redirect_uri=http://localhost/callback?a=1")
+    login = app.test_client().get("/login?" + urlencode({"redirect_uri": SENT}))
     callback = approve(login)
 
     # Another browser, or one whose cookie was dropped: no session entry.
     response = app.test_client().get(callback)
 
     assert response.status_code == 302
+    assert response.headers["Cache-Control"] == "no-store"
     params = query(response.location)
-    assert params["redirect_uri"] == "http://localhost/callback?a=1"
+    assert params["redirect_uri"] == SENT
     assert params["state"] not in callback
     assert provider.token_requests == []
+
+
+def test_provider_parameters_are_stripped_whatever_their_value(
+    app: Flask, provider: ProviderEmulator
+) -> None:
+    login = app.test_client().get("/login?" + urlencode({"redirect_uri": SENT}))
+    # An OIDC session_state in raw base64, its padding not percent-encoded.
+    callback = approve(login) + "&session_state=c2Vzc2lvbg==.salt"
+
+    response = app.test_client().get(callback)
+
+    assert query(response.location)["redirect_uri"] == SENT
+
+
+@pytest.mark.parametrize(
+    "added", [{"next": EVIL}, {"a": "2"}, {"redirect_uri": EVIL, "x": "1"}]
+)
+def test_a_query_added_to_a_lost_state_callback_is_never_sent_on(
+    app: Flask, provider: ProviderEmulator, added: dict[str, str]
+) -> None:
+    # The attacker's own login gives a genuine callback; the link they send
+    # the victim adds to its query.
+    callback = approve(app.test_client().get("/login"))
+    victim = app.test_client()
+
+    response = victim.get(f"{callback}&{urlencode(added)}")
+
+    assert response.status_code == 302
+    assert response.location.startswith(provider.authorize_url)
+    assert query(response.location)["redirect_uri"] == "http://localhost/callback"
+    assert "evil.example" not in response.location
+    assert provider.token_requests == []
+
+
+def test_a_login_s_own_query_is_dropped_once_anything_is_added(
+    app: Flask, provider: ProviderEmulator
+) -> None:
+    login = app.test_client().get("/login?" + urlencode({"redirect_uri": SENT}))
+    callback = approve(login)
+
+    response = app.test_client().get(f"{callback}&next={EVIL}")
+
+    # The URL no longer is the one the login sent: only its path is trusted.
+    assert query(response.location)["redirect_uri"] == "http://localhost/callback"
+
+
+@pytest.fixture
+def default_uri_app(
+    make_app: Callable[..., Flask], provider: ProviderEmulator
+) -> Flask:
+    """An app whose login sends no redirect URI: the provider uses the
+    callback URL registered with it."""
+    provider.callback_url = "http://localhost/callback"
+    app = make_app(OAUTH_RECOVER_MAX_RESTARTS=1)
+    oauth = app.extensions["authlib.integrations.flask_client"]
+
+    @app.route("/login-default")
+    def login_default() -> Response:
+        return oauth.github.authorize_redirect()  # type: ignore[no-any-return]
+
+    return app
+
+
+def test_a_login_with_the_default_redirect_uri_restarts_with_it(
+    default_uri_app: Flask, provider: ProviderEmulator
+) -> None:
+    callback = approve(default_uri_app.test_client().get("/login-default"))
+    browser = default_uri_app.test_client()
+
+    restart = browser.get(f"{callback}&next={EVIL}")
+
+    assert restart.status_code == 302
+    assert "redirect_uri" not in query(restart.location)
+    assert "evil.example" not in restart.location
+    provider.reject_next_codes(1)
+    page, _ = provider.follow(browser, restart)
+    assert page.status_code == 500
+
+    again = browser.get("/callback?oauth_recover=retry")
+
+    # Try again repeats the login: still the registered default.
+    assert again.status_code == 302
+    assert "redirect_uri" not in query(again.location)
+    response, _ = provider.follow(browser, again)
+    assert response.status_code == 200
+    with browser.session_transaction() as session:
+        assert session["user"] == "octocat"
 
 
 def test_repeated_callback_after_success_goes_where_the_first_went(
@@ -252,3 +356,92 @@ def test_try_again_repeats_the_login_request(
     assert after["state"] != before["state"]
     response, _ = provider.follow(client, again)
     assert response.text.startswith("signed in as octocat")
+
+
+def test_try_again_without_a_remembered_login_uses_the_callback_s_own_url(
+    app: Flask, provider: ProviderEmulator
+) -> None:
+    stranger = app.test_client()
+
+    again = stranger.get(
+        "/callback?" + urlencode({"oauth_recover": "retry", "next": EVIL})
+    )
+
+    assert again.status_code == 302
+    assert again.headers["Cache-Control"] == "no-store"
+    assert again.headers["Referrer-Policy"] == "no-referrer"
+    params = query(again.location)
+    assert again.location.startswith(provider.authorize_url)
+    assert params["redirect_uri"] == "http://localhost/callback"
+    with app.app_context():
+        signed = read_state(params["state"], 600)
+    # A fresh login: its count starts again, bound to this host.
+    assert signed is not None
+    assert (signed.history, signed.origin) == ("", "http://localhost")
+    response, _ = provider.follow(stranger, again)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("host", ["localhost:99999", "localhost:abc", "[::1"])
+def test_try_again_with_a_hostile_host_header_is_refused(
+    app: Flask, provider: ProviderEmulator, signals: SignalRecorder, host: str
+) -> None:
+    response = raw_callback(app, "/callback?oauth_recover=retry", Host=host)
+
+    assert response.status_code == 400
+    assert response.json is not None
+    assert response.json["error"] == "invalid_callback"
+    assert "Location" not in response.headers
+    assert signals.names == ["invalid_callback"]
+
+
+def test_try_again_never_uses_another_client_s_login(
+    make_app: Callable[..., Flask], provider: ProviderEmulator
+) -> None:
+    recover = OAuthRecover()
+    app = make_app(recover=recover, OAUTH_RECOVER_MAX_RESTARTS=0)
+    oauth = app.extensions["authlib.integrations.flask_client"]
+    provider.register(oauth, "work")
+
+    @app.route("/work/callback")
+    @recover.callback("work")
+    def work_callback() -> str:
+        oauth.work.authorize_access_token()
+        return "signed in at work"
+
+    client = app.test_client()
+    provider.reject_next_codes(1)
+    page, _ = provider.follow(client, client.get("/login?prompt=consent"))
+    assert page.status_code == 500  # GitHub's login is remembered
+
+    again = client.get("/work/callback?oauth_recover=retry")
+
+    assert again.status_code == 302
+    params = query(again.location)
+    assert params["redirect_uri"] == "http://localhost/work/callback"
+    assert "prompt" not in params
+
+
+@pytest.mark.parametrize(
+    "remembered",
+    [
+        "not a recipe",
+        {"client": "github", "redirect_uri": "https://evil.example/cb", "params": "x"},
+        {"client": "github", "redirect_uri": 42, "params": {"prompt": "consent"}},
+    ],
+    ids=["not-a-dict", "params-not-a-dict", "redirect-uri-not-a-string"],
+)
+def test_a_malformed_remembered_login_is_ignored(
+    client: FlaskClient, provider: ProviderEmulator, remembered: Any
+) -> None:
+    # Left by another version of the extension, say: the session is signed,
+    # but its shape is not ours to trust.
+    with client.session_transaction() as session:
+        session[RETRY_KEY] = remembered
+
+    again = client.get("/callback?oauth_recover=retry")
+
+    assert again.status_code == 302
+    params = query(again.location)
+    assert params["redirect_uri"] == "http://localhost/callback"
+    assert "prompt" not in params

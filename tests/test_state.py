@@ -118,6 +118,9 @@ def forge(history: str, uri: str = URI, issued: str | None = None) -> str:
 
 def test_the_history_must_be_made_of_known_letters() -> None:
     assert read_state(forge("cz"), 600) is None
+    every_letter = read_state(forge("cskmg"), 600)
+    assert every_letter is not None
+    assert every_letter.history == "cskmg"
     assert read_state(forge("c" * MAX_HISTORY), 600) is not None
     assert read_state(forge("c" * (MAX_HISTORY + 1)), 600) is None
 
@@ -149,6 +152,18 @@ def test_the_origin_is_decoded_leniently() -> None:
 )
 def test_origin_of(url: str | None, origin: str) -> None:
     assert origin_of(url) == origin
+
+
+@pytest.mark.parametrize("length", range(1, 13))
+def test_an_origin_of_any_length_reads_back(length: int) -> None:
+    # Every length of base64 text, each with its own padding to restore.
+    uri = f"https://{'h' * length}.example/cb"
+
+    signed = read_state(mint_state("c", uri), 600)
+
+    assert signed is not None
+    assert signed.origin == f"https://{'h' * length}.example"
+    assert signed.sent(uri)
 
 
 def test_digests_differ_for_different_uris() -> None:
