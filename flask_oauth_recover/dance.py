@@ -141,7 +141,18 @@ class DanceClient:
     ) -> dict[str, Any]:
         """Start a new login through the blueprint's ``login`` view, with
         ``state`` as its state; ``redirect_uri`` and ``params`` are the
-        blueprint's own."""
+        blueprint's own. Without a ``state``, only build the URL a login
+        would send the browser to (``check --probe``), saving nothing."""
+        if state is None:
+            self._load_config()
+            oauth_session = self.blueprint.session
+            oauth_session.redirect_uri = redirect_uri or url_for(
+                f"{self.name}.authorized", _external=True
+            )
+            url, minted = oauth_session.authorization_url(
+                self.authorize_url, **self.blueprint.authorization_url_params
+            )
+            return {"url": url, "state": minted}
         setattr(g, _NEXT_STATE, state)
         response = self.blueprint.login()
         return {"url": response.location, "state": state}

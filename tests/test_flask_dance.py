@@ -318,7 +318,22 @@ def test_check_covers_the_blueprint(provider: ProviderEmulator) -> None:
     assert "Callback 'github.authorized' (client 'github')" in result.output
     assert "http://app.test/login/github/authorized" in result.output
     assert "probe           accepted" in result.output
+    assert "authorize probe registered" in result.output
     assert result.exit_code == 0, result.output
+
+
+def test_check_probe_finds_an_unregistered_redirect_uri(
+    provider: ProviderEmulator,
+) -> None:
+    app = create_app(provider, SERVER_NAME="app.test")
+    provider.callback_url = "http://app.test/elsewhere"
+
+    result = app.test_cli_runner().invoke(oauth_recover, ["check", "--probe"])
+
+    assert "authorize probe unregistered" in result.output
+    assert "[redirect_uri.unregistered]" in result.output
+    assert "Register http://app.test/login/github/authorized" in result.output
+    assert result.exit_code == 1, result.output
 
 
 def test_check_probe_finds_a_wrong_secret(provider: ProviderEmulator) -> None:
