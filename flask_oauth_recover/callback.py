@@ -10,7 +10,6 @@ import math
 import secrets
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -76,10 +75,11 @@ from .state import read_state
 from .token_response import SENT_KEY
 from .token_response import sent_token_request
 
-if TYPE_CHECKING:
-    from .extension import OAuthRecover
-
 logger = logging.getLogger("flask_oauth_recover")
+
+#: A function that may replace an error page: the Outcome in, a response
+#: or ``None`` out (see ``OAuthRecover.error_page_handler``).
+ErrorPageHandler = Callable[[Outcome], "ResponseReturnValue | None"]
 
 DONE_KEY = "_oauth_recover_done"
 #: How long a finished login's callback URL still leads to where it went.
@@ -109,7 +109,7 @@ _LOG_LEVELS = {
 class CallbackRun:
     """One request to a wrapped callback view.
 
-    :param recover: the extension.
+    :param error_page_handler: the app's ``error_page_handler``, if any.
     :param client_name: the name of the client this request serves.
     :param client: the Authlib OAuth 2 client.
     :param provider: the provider profile the decorator named, if any.
@@ -120,12 +120,12 @@ class CallbackRun:
 
     def __init__(
         self,
-        recover: OAuthRecover,
+        error_page_handler: ErrorPageHandler | None,
         client_name: str,
         client: Any,
         provider: str | None = None,
     ) -> None:
-        self.recover = recover
+        self.error_page_handler = error_page_handler
         self.client_name = client_name
         self.client = client
         #: The provider profile named by the decorator, if any.
@@ -412,7 +412,7 @@ class CallbackRun:
         self._announce(outcome)
         if answer is not None:
             return current_app.make_response(answer)
-        handler = self.recover.error_page_callback
+        handler = self.error_page_handler
         if handler is not None:
             custom = handler(outcome)
             if custom is not None:

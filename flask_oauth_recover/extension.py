@@ -15,17 +15,16 @@ from flask import current_app
 from flask.typing import ResponseReturnValue
 
 from .callback import CallbackRun
+from .callback import ErrorPageHandler
 from .clients import EXTENSION_KEY
 from .clients import Registry
 from .clients import current_registry
 from .clients import resolve
 from .dance import install as install_dance
 from .dance import wrap_view
-from .outcome import Outcome
 from .providers import profile_named
 
 F = TypeVar("F", bound=Callable[..., Any])
-ErrorPageHandler = Callable[[Outcome], "ResponseReturnValue | None"]
 
 
 class OAuthRecover:
@@ -111,7 +110,9 @@ class OAuthRecover:
                 resolved = resolve(current_registry(), client, kwargs)
                 if resolved is None:
                     return run(*args, **kwargs)  # type: ignore[no-any-return]
-                return CallbackRun(self, *resolved, provider)(run, args, kwargs)
+                return CallbackRun(self.error_page_callback, *resolved, provider)(
+                    run, args, kwargs
+                )
 
             # Markers for `flask oauth-recover check`, which finds wrapped views.
             wrapper._oauth_recover = self  # type: ignore[attr-defined]
