@@ -9,14 +9,20 @@ from the error page at authorize to the body of a token error. The emulator
 names what happened (a :data:`TokenFailure`, an :data:`AuthorizeRefusal`);
 the dialect says it the provider's way.
 
-The small helpers at the end (:func:`redirect_to`, :func:`json_response`,
-:func:`error_page`) are shared by the dialects.
+:class:`BaseDialect` is what most providers do alike, for a profile module
+to subclass with its own paths, texts and quirks; the small helpers at the
+end (:func:`redirect_to`, :func:`json_response`, :func:`error_page`,
+:func:`random_token`, :func:`route_path`) are shared by the dialects.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import secrets
+import string
+from abc import ABC
+from abc import abstractmethod
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -38,14 +44,25 @@ __all__ = [
     "Addresses",
     "AuthorizeAttempt",
     "AuthorizeRefusal",
+    "BaseDialect",
+    "DEFAULT_PORTS",
     "Dialect",
     "Grant",
+    "TOKEN_ALPHABET",
     "TokenAttempt",
     "TokenFailure",
     "error_page",
     "json_response",
+    "random_token",
     "redirect_to",
+    "route_path",
 ]
+
+#: The characters of most providers' opaque codes and tokens: letters,
+#: digits, ``-`` and ``_``.
+TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
+#: The port a URL without one means, by scheme.
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 #: Why the authorization endpoint does not send the user back with a code or
 #: an error of the user's making:
@@ -328,11 +345,7 @@ class Dialect(Protocol):
         ...
 
     def token_success(
-        self,
-        access_token: str,
-        grant: Grant,
-        account: Account,
-        attempt: TokenAttempt,
+        self, access_token: str, grant: Grant, account: Account, attempt: TokenAttempt
     ) -> Response:
         """The token endpoint's answer for a good code: the access token,
         and an ID token where the provider sends one."""
@@ -345,11 +358,7 @@ class Dialect(Protocol):
         ...
 
     def api(
-        self,
-        resource: str,
-        grant: Grant | None,
-        account: Account,
-        request: Request,
+        self, resource: str, grant: Grant | None, account: Account, request: Request
     ) -> Response:
         """An API answer for a bearer token; ``grant`` is ``None`` for a
         missing or unknown token."""
@@ -360,6 +369,205 @@ class Dialect(Protocol):
         provider's API shapes its errors (JSON, which apps read with
         ``.json()``), with the status the provider sends."""
         ...
+
+
+class BaseDialect(ABC):
+    """What most providers do alike, for a profile module to subclass.
+
+    A subclass sets :class:`Dialect`'s ``name``, ``code_lifetime``,
+    ``default_client_id`` and ``default_client_secret``, and its endpoints'
+    paths (as Werkzeug rules, ``<tenant>`` for a variable part); it sets the
+    other class attributes where its provider differs from the defaults
+    here, and overrides a method only for what its provider says its own
+    way. It implements :class:`Dialect` once it adds what no two providers
+    share: :meth:`~Dialect.client_kwargs`,
+    :meth:`~Dialect.refuse_authorization`, :meth:`~Dialect.new_code`,
+    :meth:`~Dialect.new_access_token`, :meth:`~Dialect.token_success`,
+    :meth:`~Dialect.api`, :meth:`~Dialect.not_found` and :meth:`metadata`.
+    """
+
+    name: str
+    code_lifetime: float
+    default_client_id: str
+    default_client_secret: str
+    pkce_methods: frozenset[str] = frozenset({"plain", "S256"})
+    pkce_checked_first = False
+    redirect_uri_required = True
+
+    #: Further endpoints that need a bearer token, as ``(path, resource)``
+    #: pairs; :meth:`~Dialect.api` answers them by resource.
+    api_paths: Sequence[tuple[str, str]] = ()
+    #: Absolute URL prefixes of the real provider's API, each with the path
+    #: on the emulator that replaces it (:attr:`Addresses.api_routes`).
+    api_origins: Mapping[str, str] = {}
+    #: The ``error_description`` the provider adds to a denial, by ``error``.
+    denial_descriptions: Mapping[str, str] = {}
+    #: The token endpoint's ``(status, error, error_description)`` for each
+    #: failure, for :meth:`token_error`.
+    token_errors: Mapping[TokenFailure, tuple[int, str, str]]
+    #: Headers of a token error.
+    token_error_headers: Mapping[str, str] = {}
+    #: The indent of the token endpoint's JSON; ``None`` for compact.
+    token_indent: int | None = None
+    #: The ``Content-Type`` of the provider's JSON answers.
+    json_content_type = "application/json; charset=utf-8"
+
+    @property
+    @abstractmethod
+    def authorize_path(self) -> str:
+        """The authorization endpoint's path."""
+
+    @property
+    @abstractmethod
+    def token_path(self) -> str:
+        """The token endpoint's path."""
+
+    @property
+    @abstractmethod
+    def metadata_path(self) -> str:
+        """The path of the document that ``server_metadata_url`` names: the
+        discovery document (OpenID Connect) or authorization server metadata
+        (RFC 8414)."""
+
+    @property
+    @abstractmethod
+    def api_base_path(self) -> str:
+        """The path of the API root that :meth:`~Dialect.client_kwargs`
+        gives Authlib, ending in a slash."""
+
+    @property
+    def stand_in_api_base_path(self) -> str:
+        """The path of the API root a stand-in gives a client whose own is
+        on none of :attr:`api_origins`: :attr:`api_base_path`."""
+        return self.api_base_path
+
+    @property
+    def home_route(self) -> Mapping[str, str]:
+        """The variable parts of the paths where the client is registered
+        (Entra's ``tenant``): none."""
+        return {}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    def rules(self) -> list[Rule]:
+        """The authorization and token endpoints, the metadata document
+        (``document:metadata``) and :attr:`api_paths`."""
+        return [
+            Rule(self.authorize_path, endpoint="authorize", methods=["GET"]),
+            Rule(self.token_path, endpoint="token", methods=["POST"]),
+            Rule(self.metadata_path, endpoint="document:metadata", methods=["GET"]),
+            *(
+                Rule(path, endpoint=f"api:{resource}", methods=["GET"])
+                for path, resource in self.api_paths
+            ),
+        ]
+
+    def addresses(self, base: str) -> Addresses:
+        """The endpoints on ``base`` where the client is registered
+        (:attr:`home_route`); each of :attr:`api_origins` maps to its path."""
+        route = self.home_route
+        return Addresses(
+            authorize_url=base + route_path(self.authorize_path, route),
+            token_url=base + route_path(self.token_path, route),
+            api_base_url=base + self.api_base_path,
+            server_metadata_url=base + route_path(self.metadata_path, route),
+            server_metadata=self.metadata(f"{base}/", route),
+            api_routes={
+                origin: base + path for origin, path in self.api_origins.items()
+            },
+            stand_in_api_base_url=base + self.stand_in_api_base_path,
+        )
+
+    def route_accepts(self, route: Mapping[str, str]) -> bool:
+        """Every path: a path with no variable parts names no other place."""
+        return True
+
+    def redirect_uri_matches(self, candidate: str, registered: str) -> bool:
+        """Exact match: scheme, host, port, path, case, trailing slash."""
+        return candidate == registered
+
+    def denial_params(
+        self,
+        error: str,
+        description: str | None,
+        uri: str | None,
+        attempt: AuthorizeAttempt,
+    ) -> list[tuple[str, str | None]]:
+        """``error``, ``error_description``, ``error_uri`` and ``state``; the
+        provider's own description and URI (:meth:`own_denial`) where none
+        is given."""
+        own_description, own_uri = self.own_denial(error)
+        return [
+            ("error", error),
+            (
+                "error_description",
+                own_description if description is None else description,
+            ),
+            ("error_uri", own_uri if uri is None else uri),
+            ("state", attempt.state),
+        ]
+
+    def own_denial(self, error: str) -> tuple[str | None, str | None]:
+        """The ``error_description`` and ``error_uri`` the provider gives a
+        denial with ``error``: its :attr:`denial_descriptions`, no URI.
+
+        :param error: The ``error`` code, e.g. ``access_denied``.
+        """
+        return self.denial_descriptions.get(error), None
+
+    def code_params(
+        self, code: str, scope: str, attempt: AuthorizeAttempt
+    ) -> list[tuple[str, str | None]]:
+        """``code`` and ``state``."""
+        return [("code", code), ("state", attempt.state)]
+
+    def granted_scope(self, requested: str) -> str:
+        """The scopes as asked for, space-separated."""
+        return " ".join(requested.split())
+
+    def token_error(self, failure: TokenFailure, attempt: TokenAttempt) -> Response:
+        """``error`` and ``error_description`` as JSON, from
+        :attr:`token_errors`."""
+        status, error, description = self.token_errors[failure]
+        return self.json_answer(
+            {"error": error, "error_description": description},
+            status,
+            headers=self.token_error_headers,
+            indent=self.token_indent,
+        )
+
+    def document(
+        self, name: str, request: Request, route: Mapping[str, str]
+    ) -> Response:
+        """The :meth:`metadata` document."""
+        return self.json_answer(self.metadata(request.host_url, route))
+
+    @abstractmethod
+    def metadata(self, site: str, route: Mapping[str, str]) -> dict[str, Any]:
+        """The contents of the document at :attr:`metadata_path`.
+
+        :param site: The emulator's address, ending in a slash.
+        :param route: The variable parts of the document's path.
+        """
+
+    def json_answer(
+        self,
+        payload: Any,
+        status: int = 200,
+        *,
+        headers: Mapping[str, str] | None = None,
+        indent: int | None = None,
+    ) -> Response:
+        """A JSON answer with the provider's :attr:`json_content_type`; see
+        :func:`json_response`."""
+        return json_response(
+            payload,
+            status,
+            content_type=self.json_content_type,
+            headers=headers,
+            indent=indent,
+        )
 
 
 def redirect_to(url: str, params: Iterable[tuple[str, str | None]]) -> Response:
@@ -420,3 +628,23 @@ def error_page(
         "</html>\n"
     )
     return Response(document, status=status, content_type="text/html; charset=utf-8")
+
+
+def random_token(length: int, alphabet: str = TOKEN_ALPHABET) -> str:
+    """A random string, as providers make codes and tokens.
+
+    :param length: How many characters.
+    :param alphabet: The characters to draw from.
+    """
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def route_path(path: str, route: Mapping[str, str]) -> str:
+    """A rule's path with its variable parts (``<tenant>``) set.
+
+    :param path: The path, in Werkzeug's rule syntax without converters.
+    :param route: The value of each variable part.
+    """
+    for key, value in route.items():
+        path = path.replace(f"<{key}>", value)
+    return path

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import secrets
 import string
 from collections.abc import Mapping
@@ -30,17 +29,20 @@ from urllib.parse import unquote
 from urllib.parse import urlencode
 from urllib.parse import urlsplit
 
-from werkzeug.routing import Rule
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
+from .dialect import DEFAULT_PORTS
 from .dialect import Account
 from .dialect import Addresses
 from .dialect import AuthorizeAttempt
 from .dialect import AuthorizeRefusal
+from .dialect import BaseDialect
 from .dialect import Grant
 from .dialect import TokenAttempt
 from .dialect import TokenFailure
+from .dialect import json_response
+from .dialect import random_token
 from .dialect import redirect_to
 
 #: The client ID the emulator registers unless told otherwise.
@@ -142,7 +144,6 @@ _CLIENT_FAILURES = frozenset(
         "expired_secret",
     }
 )
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 # REST API path (below the API root) -> the resource the dialect answers.
 _API_PATHS = (
     ("user", "user"),
@@ -151,7 +152,6 @@ _API_PATHS = (
     ("user/orgs", "orgs"),
 )
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
-_JSON = "application/json; charset=utf-8"
 _FORM = "application/x-www-form-urlencoded; charset=utf-8"
 
 
@@ -238,7 +238,7 @@ def pkce_satisfied(
 
 def new_access_token() -> str:
     """A fresh OAuth App user token: ``gho_`` and 36 letters and digits."""
-    return "gho_" + "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(36))
+    return "gho_" + random_token(36, _TOKEN_ALPHABET)
 
 
 def accepts_json(request: Request) -> bool:
@@ -260,7 +260,7 @@ def token_payload(payload: Mapping[str, str], as_json: bool) -> Response:
     :param as_json: Whether the request asked for JSON.
     """
     if as_json:
-        return Response(json.dumps(dict(payload)), status=200, content_type=_JSON)
+        return json_response(dict(payload))
     return Response(urlencode(sorted(payload.items())), status=200, content_type=_FORM)
 
 
@@ -458,24 +458,15 @@ def server_metadata(site: str) -> dict[str, Any]:
     }
 
 
-def json_response(payload: Any, status: int = 200) -> Response:
-    """A JSON answer, as the REST API sends them.
-
-    :param payload: The body.
-    :param status: The HTTP status.
-    """
-    return Response(json.dumps(payload), status=status, content_type=_JSON)
-
-
 def _effective_port(scheme: str, port: int | None) -> int | None:
-    return port if port is not None else _DEFAULT_PORTS.get(scheme)
+    return port if port is not None else DEFAULT_PORTS.get(scheme)
 
 
 def _path_segments(path: str) -> list[str]:
     return [unquote(segment) for segment in path.split("/") if segment]
 
 
-class GitHubDialect:
+class GitHubDialect(BaseDialect):
     """The ``"github"`` profile: an OAuth App on github.com.
 
     The API answers at the root, as api.github.com does, and under
@@ -493,36 +484,17 @@ class GitHubDialect:
     # code even when the redirect_uri is wrong as well.
     pkce_checked_first = True
     redirect_uri_required = False
-
-    def __repr__(self) -> str:
-        return "<GitHubDialect>"
-
-    def rules(self) -> list[Rule]:
-        """GitHub's paths, the REST API at ``/`` and ``/api/``, and the
-        emulator's RFC 8414 metadata."""
-        api_rules = [
-            Rule(f"{prefix}{path}", endpoint=f"api:{resource}", methods=["GET"])
-            for prefix in ("/", "/api/")
-            for path, resource in _API_PATHS
-        ]
-        return [
-            Rule(AUTHORIZE_PATH, endpoint="authorize", methods=["GET"]),
-            Rule(TOKEN_PATH, endpoint="token", methods=["POST"]),
-            *api_rules,
-            Rule(METADATA_PATH, endpoint="document:metadata", methods=["GET"]),
-        ]
-
-    def addresses(self, base: str) -> Addresses:
-        """GitHub's endpoints on ``base``; api.github.com maps to its root."""
-        return Addresses(
-            authorize_url=f"{base}{AUTHORIZE_PATH}",
-            token_url=f"{base}{TOKEN_PATH}",
-            api_base_url=f"{base}/api/",
-            server_metadata_url=f"{base}{METADATA_PATH}",
-            server_metadata=server_metadata(f"{base}/"),
-            api_routes={API_ORIGIN: f"{base}/"},
-            stand_in_api_base_url=f"{base}/",
-        )
+    authorize_path = AUTHORIZE_PATH
+    token_path = TOKEN_PATH
+    metadata_path = METADATA_PATH
+    api_paths = tuple(
+        (f"{prefix}{path}", resource)
+        for prefix in ("/", "/api/")
+        for path, resource in _API_PATHS
+    )
+    api_base_path = "/api/"
+    stand_in_api_base_path = "/"
+    api_origins = {API_ORIGIN: "/"}
 
     def client_kwargs(
         self, addresses: Addresses, client_id: str, client_secret: str
@@ -537,10 +509,6 @@ class GitHubDialect:
             "client_kwargs": {"scope": "read:user"},
         }
 
-    def route_accepts(self, route: Mapping[str, str]) -> bool:
-        """GitHub's paths have no variable parts."""
-        return True
-
     def redirect_uri_matches(self, candidate: str, registered: str) -> bool:
         """GitHub's rule: see :func:`redirect_uri_matches`."""
         return redirect_uri_matches(candidate, registered)
@@ -552,47 +520,19 @@ class GitHubDialect:
         ``redirect_uri`` goes back to the *registered* callback with
         ``error=redirect_uri_mismatch``."""
         if refusal == "redirect_uri_mismatch" and attempt.registered is not None:
-            description, uri = authorize_error("redirect_uri_mismatch")
             return redirect_to(
                 attempt.registered,
-                [
-                    ("error", "redirect_uri_mismatch"),
-                    ("error_description", description),
-                    ("error_uri", uri),
-                    ("state", attempt.state),
-                ],
+                self.denial_params("redirect_uri_mismatch", None, None, attempt),
             )
         return Response("Not Found", status=404, mimetype="text/plain")
 
-    def denial_params(
-        self,
-        error: str,
-        description: str | None,
-        uri: str | None,
-        attempt: AuthorizeAttempt,
-    ) -> list[tuple[str, str | None]]:
-        """``error``, ``error_description``, ``error_uri`` (GitHub's texts
-        unless given) and ``state``."""
-        known_description, known_uri = authorize_error(error)
-        return [
-            ("error", error),
-            (
-                "error_description",
-                known_description if description is None else description,
-            ),
-            ("error_uri", known_uri if uri is None else uri),
-            ("state", attempt.state),
-        ]
+    def own_denial(self, error: str) -> tuple[str | None, str | None]:
+        """GitHub's texts: see :func:`authorize_error`."""
+        return authorize_error(error)
 
     def new_code(self) -> str:
         """See :func:`new_code`."""
         return new_code()
-
-    def code_params(
-        self, code: str, scope: str, attempt: AuthorizeAttempt
-    ) -> list[tuple[str, str | None]]:
-        """``code`` and ``state``."""
-        return [("code", code), ("state", attempt.state)]
 
     def granted_scope(self, requested: str) -> str:
         """See :func:`normalize_scope`."""
@@ -615,11 +555,7 @@ class GitHubDialect:
         return new_access_token()
 
     def token_success(
-        self,
-        access_token: str,
-        grant: Grant,
-        account: Account,
-        attempt: TokenAttempt,
+        self, access_token: str, grant: Grant, account: Account, attempt: TokenAttempt
     ) -> Response:
         """``access_token``, ``token_type=bearer`` and the comma-separated
         ``scope``, as JSON or form-encoded."""
@@ -632,18 +568,12 @@ class GitHubDialect:
             accepts_json(attempt.request),
         )
 
-    def document(
-        self, name: str, request: Request, route: Mapping[str, str]
-    ) -> Response:
-        """The RFC 8414 metadata."""
-        return json_response(server_metadata(request.host_url))
+    def metadata(self, site: str, route: Mapping[str, str]) -> dict[str, Any]:
+        """See :func:`server_metadata`."""
+        return server_metadata(site)
 
     def api(
-        self,
-        resource: str,
-        grant: Grant | None,
-        account: Account,
-        request: Request,
+        self, resource: str, grant: Grant | None, account: Account, request: Request
     ) -> Response:
         """``/user``, ``/user/emails``, ``/user/repos`` and ``/user/orgs``
         (none), with ``X-OAuth-Scopes``."""

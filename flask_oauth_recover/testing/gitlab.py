@@ -30,12 +30,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from werkzeug.routing import Rule
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
+from .dialect import DEFAULT_PORTS
 from .dialect import Account
-from .dialect import Addresses
 from .dialect import AuthorizeAttempt
 from .dialect import AuthorizeRefusal
 from .dialect import Grant
@@ -43,9 +42,7 @@ from .dialect import TokenAttempt
 from .dialect import TokenFailure
 from .dialect import error_page
 from .dialect import json_response
-from .oidc import DISCOVERY_PATH
-from .oidc import SigningKey
-from .oidc import discovery_document
+from .oidc import OIDCDialect
 
 __all__ = ["GitLabDialect"]
 
@@ -132,12 +129,11 @@ _DESCRIPTIONS = {
     "invalid_request": INVALID_REQUEST,
 }
 _NO_STORE = {"Cache-Control": "no-store, no-cache"}
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 # The user id that /api/v4/user reports.
 _USER_ID = 1
 
 
-class GitLabDialect:
+class GitLabDialect(OIDCDialect):
     """The ``"gitlab"`` profile: an OAuth application on gitlab.com or a
     self-managed GitLab."""
 
@@ -145,58 +141,16 @@ class GitLabDialect:
     code_lifetime = CODE_LIFETIME
     default_client_id = DEFAULT_CLIENT_ID
     default_client_secret = DEFAULT_CLIENT_SECRET
-    pkce_methods = frozenset({"plain", "S256"})
-    pkce_checked_first = False
-    redirect_uri_required = True
-
-    def __init__(self) -> None:
-        #: Signs ID tokens; published at :data:`JWKS_PATH`.
-        self.signing_key = SigningKey()
-
-    def __repr__(self) -> str:
-        return "<GitLabDialect>"
-
-    def rules(self) -> list[Rule]:
-        """GitLab's OAuth paths, discovery and ``/api/v4/user``."""
-        return [
-            Rule(AUTHORIZE_PATH, endpoint="authorize", methods=["GET"]),
-            Rule(TOKEN_PATH, endpoint="token", methods=["POST"]),
-            Rule(DISCOVERY_PATH, endpoint="document:discovery", methods=["GET"]),
-            Rule(JWKS_PATH, endpoint="document:jwks", methods=["GET"]),
-            Rule(USERINFO_PATH, endpoint="api:userinfo", methods=["GET"]),
-            Rule(USER_PATH, endpoint="api:user", methods=["GET"]),
-        ]
-
-    def addresses(self, base: str) -> Addresses:
-        """GitLab's endpoints on ``base``; gitlab.com's API maps to it."""
-        return Addresses(
-            authorize_url=f"{base}{AUTHORIZE_PATH}",
-            token_url=f"{base}{TOKEN_PATH}",
-            api_base_url=f"{base}/api/v4/",
-            server_metadata_url=f"{base}{DISCOVERY_PATH}",
-            server_metadata=self._discovery(f"{base}/"),
-            api_routes={
-                origin: f"{base}{path}" for origin, path in API_ORIGINS.items()
-            },
-            stand_in_api_base_url=f"{base}/api/v4/",
-        )
-
-    def client_kwargs(
-        self, addresses: Addresses, client_id: str, client_secret: str
-    ) -> dict[str, Any]:
-        """Discovery, scope ``openid email profile read_user`` (``read_user``
-        so that ``get("user")`` may read ``/api/v4/user``)."""
-        return {
-            "client_id": client_id,
-            "client_secret": client_secret,
-            "server_metadata_url": addresses.server_metadata_url,
-            "api_base_url": addresses.api_base_url,
-            "client_kwargs": {"scope": "openid email profile read_user"},
-        }
-
-    def route_accepts(self, route: Mapping[str, str]) -> bool:
-        """GitLab's paths have no variable parts."""
-        return True
+    authorize_path = AUTHORIZE_PATH
+    token_path = TOKEN_PATH
+    jwks_path = JWKS_PATH
+    userinfo_path = USERINFO_PATH
+    api_paths = ((USER_PATH, "user"),)
+    api_base_path = "/api/v4/"
+    api_origins = API_ORIGINS
+    denial_descriptions = _AUTHORIZE_ERRORS
+    # read_user, so that get("user") may read /api/v4/user.
+    client_scope = "openid email profile read_user"
 
     def redirect_uri_matches(self, candidate: str, registered: str) -> bool:
         """Doorkeeper's rule against each registered URI (one per line)."""
@@ -214,36 +168,9 @@ class GitLabDialect:
             message = INVALID_CLIENT
         return error_page("GitLab", "An error has occurred", [message], 200)
 
-    def denial_params(
-        self,
-        error: str,
-        description: str | None,
-        uri: str | None,
-        attempt: AuthorizeAttempt,
-    ) -> list[tuple[str, str | None]]:
-        """``error``, Doorkeeper's ``error_description`` and ``state``."""
-        if description is None:
-            description = _AUTHORIZE_ERRORS.get(error)
-        return [
-            ("error", error),
-            ("error_description", description),
-            ("error_uri", uri),
-            ("state", attempt.state),
-        ]
-
     def new_code(self) -> str:
         """A code as Doorkeeper makes them: 64 hexadecimal characters."""
         return secrets.token_hex(32)
-
-    def code_params(
-        self, code: str, scope: str, attempt: AuthorizeAttempt
-    ) -> list[tuple[str, str | None]]:
-        """``code`` and ``state``."""
-        return [("code", code), ("state", attempt.state)]
-
-    def granted_scope(self, requested: str) -> str:
-        """The scopes as asked for, space-separated."""
-        return " ".join(requested.split())
 
     def token_error(self, failure: TokenFailure, attempt: TokenAttempt) -> Response:
         """Doorkeeper's error: JSON, ``no-store``, ``WWW-Authenticate``;
@@ -256,11 +183,7 @@ class GitLabDialect:
         return secrets.token_hex(32)
 
     def token_success(
-        self,
-        access_token: str,
-        grant: Grant,
-        account: Account,
-        attempt: TokenAttempt,
+        self, access_token: str, grant: Grant, account: Account, attempt: TokenAttempt
     ) -> Response:
         """Doorkeeper's token response (a refresh token, ``created_at``), and
         an ID token for ``openid``."""
@@ -274,22 +197,10 @@ class GitLabDialect:
         }
         if "openid" in grant.scope.split():
             payload["id_token"] = self._id_token(grant, account)
-        return json_response(payload, headers={**_NO_STORE, "Pragma": "no-cache"})
-
-    def document(
-        self, name: str, request: Request, route: Mapping[str, str]
-    ) -> Response:
-        """The discovery document, or the JWKS."""
-        if name == "jwks":
-            return json_response(self.signing_key.jwks())
-        return json_response(self._discovery(request.host_url))
+        return self.json_answer(payload, headers={**_NO_STORE, "Pragma": "no-cache"})
 
     def api(
-        self,
-        resource: str,
-        grant: Grant | None,
-        account: Account,
-        request: Request,
+        self, resource: str, grant: Grant | None, account: Account, request: Request
     ) -> Response:
         """``/api/v4/user`` (for ``read_user``, ``read_api`` or ``api``) and
         ``/oauth/userinfo``."""
@@ -298,27 +209,25 @@ class GitLabDialect:
                 return doorkeeper_error(
                     "invalid_token", "The access token is invalid", 401
                 )
-            return json_response(_userinfo(_user(account, request.host_url)))
+            return self.json_answer(_userinfo(_user(account, request.host_url)))
         if grant is None:
-            return json_response({"message": "401 Unauthorized"}, 401)
+            return self.json_answer({"message": "401 Unauthorized"}, 401)
         if not USER_SCOPES & set(grant.scope.split()):
             return _insufficient_scope()
-        return json_response(_user(account, request.host_url))
+        return self.json_answer(_user(account, request.host_url))
 
     def not_found(self, request: Request) -> Response:
         """The API's ``{"error": "404 Not Found"}``, 404."""
-        return json_response({"error": "404 Not Found"}, 404)
+        return self.json_answer({"error": "404 Not Found"}, 404)
 
-    def _discovery(self, site: str) -> dict[str, Any]:
+    def metadata(self, site: str, route: Mapping[str, str]) -> dict[str, Any]:
+        """GitLab's discovery document."""
         root = site.rstrip("/")
-        return discovery_document(
-            issuer=root,
-            authorization_endpoint=f"{root}{AUTHORIZE_PATH}",
-            token_endpoint=f"{root}{TOKEN_PATH}",
+        return self.discovery(
+            site,
+            route,
             revocation_endpoint=f"{root}/oauth/revoke",
             introspection_endpoint=f"{root}/oauth/introspect",
-            userinfo_endpoint=f"{root}{USERINFO_PATH}",
-            jwks_uri=f"{root}{JWKS_PATH}",
             scopes_supported=[
                 "api",
                 "read_api",
@@ -353,7 +262,7 @@ class GitLabDialect:
         info = _userinfo(_user(account, grant.site))
         del info["groups"]
         claims: dict[str, Any] = {
-            "iss": grant.site.rstrip("/"),
+            "iss": self.issuer(grant.site, self.home_route),
             "sub": info.pop("sub"),
             "aud": grant.client_id,
             # GitLab's ID tokens live two minutes.
@@ -481,8 +390,8 @@ def _matches(url: str, client_url: str) -> bool:
     if _is_loopback_literal(got_host) and _is_loopback_literal(want_host):
         got_port = want_port = None
     else:
-        got_port = got_port or _DEFAULT_PORTS.get(got_scheme)
-        want_port = want_port or _DEFAULT_PORTS.get(want_scheme)
+        got_port = got_port or DEFAULT_PORTS.get(got_scheme)
+        want_port = want_port or DEFAULT_PORTS.get(want_scheme)
     return (
         got_scheme == want_scheme
         and got_host == want_host

@@ -22,29 +22,23 @@ emulator uses ten minutes.
 from __future__ import annotations
 
 import hashlib
-import secrets
-import string
 import time
 from collections.abc import Mapping
 from typing import Any
 
-from werkzeug.routing import Rule
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
 from .dialect import Account
-from .dialect import Addresses
 from .dialect import AuthorizeAttempt
 from .dialect import AuthorizeRefusal
 from .dialect import Grant
 from .dialect import TokenAttempt
 from .dialect import TokenFailure
 from .dialect import error_page
-from .dialect import json_response
-from .oidc import DISCOVERY_PATH
-from .oidc import SigningKey
+from .dialect import random_token
+from .oidc import OIDCDialect
 from .oidc import at_hash
-from .oidc import discovery_document
 
 __all__ = ["GoogleDialect"]
 
@@ -103,7 +97,6 @@ _NO_STORE = {
     "Cache-Control": "no-cache, no-store, max-age=0, must-revalidate",
     "Pragma": "no-cache",
 }
-_TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
 _PAGE_TITLE = "Sign in - Google Accounts"
 _INVALID_REQUEST = "Access blocked: This app's request is invalid"
 _INVALID_REQUEST_TEXT = (
@@ -114,70 +107,23 @@ _INVALID_REQUEST_TEXT = (
 _DEVELOPER_HINT = "If you are a developer of this app, see error details."
 
 
-class GoogleDialect:
-    """The ``"google"`` profile: a Web application OAuth client on Google.
-
-    Its RSA signing key is generated with the dialect.
-    """
+class GoogleDialect(OIDCDialect):
+    """The ``"google"`` profile: a Web application OAuth client on Google."""
 
     name = "google"
     code_lifetime = CODE_LIFETIME
     default_client_id = DEFAULT_CLIENT_ID
     default_client_secret = DEFAULT_CLIENT_SECRET
-    pkce_methods = frozenset({"plain", "S256"})
-    pkce_checked_first = False
-    redirect_uri_required = True
-
-    def __init__(self) -> None:
-        #: Signs ID tokens; published at :data:`JWKS_PATH`.
-        self.signing_key = SigningKey()
-
-    def __repr__(self) -> str:
-        return "<GoogleDialect>"
-
-    def rules(self) -> list[Rule]:
-        """Google's paths, each as on its real host."""
-        return [
-            Rule(AUTHORIZE_PATH, endpoint="authorize", methods=["GET"]),
-            Rule(TOKEN_PATH, endpoint="token", methods=["POST"]),
-            Rule(DISCOVERY_PATH, endpoint="document:discovery", methods=["GET"]),
-            Rule(JWKS_PATH, endpoint="document:jwks", methods=["GET"]),
-            Rule(USERINFO_PATH, endpoint="api:userinfo", methods=["GET"]),
-            Rule(USERINFO_V3_PATH, endpoint="api:userinfo", methods=["GET"]),
-        ]
-
-    def addresses(self, base: str) -> Addresses:
-        """Google's endpoints on ``base``; the API hosts map to its root."""
-        return Addresses(
-            authorize_url=f"{base}{AUTHORIZE_PATH}",
-            token_url=f"{base}{TOKEN_PATH}",
-            api_base_url=f"{base}/v1/",
-            server_metadata_url=f"{base}{DISCOVERY_PATH}",
-            server_metadata=self._discovery(f"{base}/"),
-            api_routes={origin: f"{base}/" for origin in API_ORIGINS},
-            stand_in_api_base_url=f"{base}/v1/",
-        )
-
-    def client_kwargs(
-        self, addresses: Addresses, client_id: str, client_secret: str
-    ) -> dict[str, Any]:
-        """Discovery through ``server_metadata_url``, scope ``openid email
-        profile``; ``api_base_url`` makes ``get("userinfo")`` work."""
-        return {
-            "client_id": client_id,
-            "client_secret": client_secret,
-            "server_metadata_url": addresses.server_metadata_url,
-            "api_base_url": addresses.api_base_url,
-            "client_kwargs": {"scope": "openid email profile"},
-        }
-
-    def route_accepts(self, route: Mapping[str, str]) -> bool:
-        """Google's paths have no variable parts."""
-        return True
-
-    def redirect_uri_matches(self, candidate: str, registered: str) -> bool:
-        """Exact match: scheme, host, port, path, case, trailing slash."""
-        return candidate == registered
+    authorize_path = AUTHORIZE_PATH
+    token_path = TOKEN_PATH
+    jwks_path = JWKS_PATH
+    userinfo_path = USERINFO_PATH
+    api_paths = ((USERINFO_V3_PATH, "userinfo"),)
+    api_base_path = "/v1/"
+    api_origins = dict.fromkeys(API_ORIGINS, "/")
+    token_errors = _TOKEN_ERRORS
+    token_error_headers = _NO_STORE
+    token_indent = 2
 
     def refuse_authorization(
         self, refusal: AuthorizeRefusal, attempt: AuthorizeAttempt
@@ -220,24 +166,9 @@ class GoogleDialect:
             401,
         )
 
-    def denial_params(
-        self,
-        error: str,
-        description: str | None,
-        uri: str | None,
-        attempt: AuthorizeAttempt,
-    ) -> list[tuple[str, str | None]]:
-        """``error`` and ``state``: Google adds no description of its own."""
-        return [
-            ("error", error),
-            ("error_description", description),
-            ("error_uri", uri),
-            ("state", attempt.state),
-        ]
-
     def new_code(self) -> str:
         """A code shaped like Google's: ``4/0A`` and 70 more characters."""
-        return "4/0A" + _random(70)
+        return "4/0A" + random_token(70)
 
     def code_params(
         self, code: str, scope: str, attempt: AuthorizeAttempt
@@ -257,57 +188,31 @@ class GoogleDialect:
         URLs, as Google reports them."""
         return " ".join(_SCOPE_URLS.get(scope, scope) for scope in requested.split())
 
-    def token_error(self, failure: TokenFailure, attempt: TokenAttempt) -> Response:
-        """Pretty-printed JSON ``error`` and ``error_description``."""
-        status, error, description = _TOKEN_ERRORS[failure]
-        return json_response(
-            {"error": error, "error_description": description},
-            status,
-            headers=_NO_STORE,
-            indent=2,
-        )
-
     def new_access_token(self) -> str:
         """An access token shaped like Google's: ``ya29.a0`` and more."""
-        return "ya29.a0" + _random(150)
+        return "ya29.a0" + random_token(150)
 
     def token_success(
-        self,
-        access_token: str,
-        grant: Grant,
-        account: Account,
-        attempt: TokenAttempt,
+        self, access_token: str, grant: Grant, account: Account, attempt: TokenAttempt
     ) -> Response:
         """The access token, a refresh token for ``access_type=offline``,
         and an ID token when ``openid`` was asked for."""
         scopes = set(grant.scope.split())
         payload: dict[str, Any] = {"access_token": access_token, "expires_in": 3599}
         if grant.authorize_params.get("access_type") == "offline":
-            payload["refresh_token"] = "1//0g" + _random(100)
+            payload["refresh_token"] = "1//0g" + random_token(100)
         payload["scope"] = grant.scope
         payload["token_type"] = "Bearer"
         if "openid" in scopes:
             payload["id_token"] = self._id_token(access_token, grant, account)
-        return json_response(payload, headers=_NO_STORE, indent=2)
-
-    def document(
-        self, name: str, request: Request, route: Mapping[str, str]
-    ) -> Response:
-        """The discovery document, or the JWKS."""
-        if name == "jwks":
-            return json_response(self.signing_key.jwks())
-        return json_response(self._discovery(request.host_url))
+        return self.json_answer(payload, headers=_NO_STORE, indent=self.token_indent)
 
     def api(
-        self,
-        resource: str,
-        grant: Grant | None,
-        account: Account,
-        request: Request,
+        self, resource: str, grant: Grant | None, account: Account, request: Request
     ) -> Response:
         """Userinfo: ``sub`` and the claims the granted scopes release."""
         if grant is None:
-            return json_response(
+            return self.json_answer(
                 {
                     "error": "invalid_request",
                     "error_description": "Invalid Credentials",
@@ -320,12 +225,12 @@ class GoogleDialect:
                     )
                 },
             )
-        return json_response(_userinfo(account, request.host_url, grant.scope))
+        return self.json_answer(_userinfo(account, request.host_url, grant.scope))
 
     def not_found(self, request: Request) -> Response:
         """Google's API error: ``{"error": {"code": 404, "message": ...,
         "status": "NOT_FOUND"}}``."""
-        return json_response(
+        return self.json_answer(
             {
                 "error": {
                     "code": 404,
@@ -337,16 +242,14 @@ class GoogleDialect:
             indent=2,
         )
 
-    def _discovery(self, site: str) -> dict[str, Any]:
+    def metadata(self, site: str, route: Mapping[str, str]) -> dict[str, Any]:
+        """Google's discovery document."""
         root = site.rstrip("/")
-        return discovery_document(
-            issuer=root,
-            authorization_endpoint=f"{root}{AUTHORIZE_PATH}",
+        return self.discovery(
+            site,
+            route,
             device_authorization_endpoint=f"{root}/device/code",
-            token_endpoint=f"{root}{TOKEN_PATH}",
-            userinfo_endpoint=f"{root}{USERINFO_PATH}",
             revocation_endpoint=f"{root}/revoke",
-            jwks_uri=f"{root}{JWKS_PATH}",
             response_types_supported=[
                 "code",
                 "token",
@@ -376,7 +279,7 @@ class GoogleDialect:
         now = int(time.time())
         userinfo = _userinfo(account, grant.site, grant.scope)
         claims: dict[str, Any] = {
-            "iss": grant.site.rstrip("/"),
+            "iss": self.issuer(grant.site, self.home_route),
             "azp": grant.client_id,
             "aud": grant.client_id,
             "sub": userinfo["sub"],
@@ -425,7 +328,3 @@ def _userinfo(account: Account, site: str, scope: str) -> dict[str, Any]:
         for claim in names
     }
     return {key: value for key, value in claims.items() if key not in withheld}
-
-
-def _random(length: int) -> str:
-    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(length))

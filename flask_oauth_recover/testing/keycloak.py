@@ -22,30 +22,25 @@ resource method".
 
 from __future__ import annotations
 
-import secrets
-import string
 import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from werkzeug.routing import Rule
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
 from .dialect import Account
-from .dialect import Addresses
 from .dialect import AuthorizeAttempt
 from .dialect import AuthorizeRefusal
 from .dialect import Grant
 from .dialect import TokenAttempt
 from .dialect import TokenFailure
 from .dialect import error_page
-from .dialect import json_response
+from .dialect import random_token
 from .oidc import DISCOVERY_PATH
-from .oidc import SigningKey
+from .oidc import OIDCDialect
 from .oidc import at_hash
-from .oidc import discovery_document
 
 __all__ = ["KeycloakDialect"]
 
@@ -58,7 +53,6 @@ DEFAULT_CLIENT_SECRET = "Xo5eGl0Wq3Ck9Yn2Bv7Ua4Ti1Rs8Pm6J"
 #: Seconds a code stays valid: the default "Client login timeout".
 CODE_LIFETIME = 60.0
 
-_JSON = "application/json"
 _BAD_CLIENT = "Invalid client or Invalid client credentials"
 _TOKEN_ERRORS: dict[TokenFailure, tuple[int, str, str]] = {
     "wrong_tenant": (401, "invalid_client", _BAD_CLIENT),
@@ -80,10 +74,9 @@ _TOKEN_ERRORS: dict[TokenFailure, tuple[int, str, str]] = {
     "pkce_mismatch": (400, "invalid_grant", "PKCE verification failed: Code mismatch"),
 }
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-_TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
-class KeycloakDialect:
+class KeycloakDialect(OIDCDialect):
     """The ``"keycloak"`` profile: a confidential OpenID Connect client in
     one realm.
 
@@ -94,14 +87,12 @@ class KeycloakDialect:
     code_lifetime = CODE_LIFETIME
     default_client_id = DEFAULT_CLIENT_ID
     default_client_secret = DEFAULT_CLIENT_SECRET
-    pkce_methods = frozenset({"plain", "S256"})
-    pkce_checked_first = False
-    redirect_uri_required = True
+    token_errors = _TOKEN_ERRORS
+    json_content_type = "application/json"
 
     def __init__(self, realm: str = DEFAULT_REALM) -> None:
+        super().__init__()
         self.realm = realm
-        #: Signs ID tokens; published at the realm's ``certs``.
-        self.signing_key = SigningKey()
 
     def __repr__(self) -> str:
         return f"<KeycloakDialect realm={self.realm}>"
@@ -116,50 +107,35 @@ class KeycloakDialect:
         """The realm's OpenID Connect endpoints' common path."""
         return f"{self.realm_path}/protocol/openid-connect"
 
-    def rules(self) -> list[Rule]:
-        """The realm's OpenID Connect paths."""
-        protocol = self.protocol_path
-        return [
-            Rule(f"{protocol}/auth", endpoint="authorize", methods=["GET"]),
-            Rule(f"{protocol}/token", endpoint="token", methods=["POST"]),
-            Rule(f"{protocol}/userinfo", endpoint="api:userinfo", methods=["GET"]),
-            Rule(f"{protocol}/certs", endpoint="document:jwks", methods=["GET"]),
-            Rule(
-                f"{self.realm_path}{DISCOVERY_PATH}",
-                endpoint="document:discovery",
-                methods=["GET"],
-            ),
-        ]
+    @property
+    def authorize_path(self) -> str:
+        """The protocol path's ``auth``."""
+        return f"{self.protocol_path}/auth"
 
-    def addresses(self, base: str) -> Addresses:
-        """The realm's endpoints on ``base``."""
-        protocol = f"{base}{self.protocol_path}"
-        return Addresses(
-            authorize_url=f"{protocol}/auth",
-            token_url=f"{protocol}/token",
-            api_base_url=f"{protocol}/",
-            server_metadata_url=f"{base}{self.realm_path}{DISCOVERY_PATH}",
-            server_metadata=self._discovery(f"{base}/"),
-            api_routes={},
-            stand_in_api_base_url=f"{protocol}/",
-        )
+    @property
+    def token_path(self) -> str:
+        """The protocol path's ``token``."""
+        return f"{self.protocol_path}/token"
 
-    def client_kwargs(
-        self, addresses: Addresses, client_id: str, client_secret: str
-    ) -> dict[str, Any]:
-        """The realm's discovery document, scope ``openid email profile``,
-        the protocol path as ``api_base_url`` (``get("userinfo")``)."""
-        return {
-            "client_id": client_id,
-            "client_secret": client_secret,
-            "server_metadata_url": addresses.server_metadata_url,
-            "api_base_url": addresses.api_base_url,
-            "client_kwargs": {"scope": "openid email profile"},
-        }
+    @property
+    def jwks_path(self) -> str:
+        """The protocol path's ``certs``."""
+        return f"{self.protocol_path}/certs"
 
-    def route_accepts(self, route: Mapping[str, str]) -> bool:
-        """The realm is in every path; other realms do not match at all."""
-        return True
+    @property
+    def userinfo_path(self) -> str:
+        """The protocol path's ``userinfo``."""
+        return f"{self.protocol_path}/userinfo"
+
+    @property
+    def metadata_path(self) -> str:
+        """The realm's discovery document."""
+        return f"{self.realm_path}{DISCOVERY_PATH}"
+
+    @property
+    def api_base_path(self) -> str:
+        """The protocol path, so that ``get("userinfo")`` works."""
+        return f"{self.protocol_path}/"
 
     def redirect_uri_matches(self, candidate: str, registered: str) -> bool:
         """Keycloak's "Valid redirect URIs": each pattern (whitespace
@@ -183,21 +159,6 @@ class KeycloakDialect:
             message = "Client not found."
         return error_page(f"Sign in to {self.realm}", "We are sorry...", [message], 400)
 
-    def denial_params(
-        self,
-        error: str,
-        description: str | None,
-        uri: str | None,
-        attempt: AuthorizeAttempt,
-    ) -> list[tuple[str, str | None]]:
-        """``error`` and ``state``."""
-        return [
-            ("error", error),
-            ("error_description", description),
-            ("error_uri", uri),
-            ("state", attempt.state),
-        ]
-
     def new_code(self) -> str:
         """A code shaped like Keycloak's: three dot-separated UUIDs."""
         return ".".join(str(uuid.uuid4()) for _ in range(3))
@@ -209,33 +170,16 @@ class KeycloakDialect:
         return [
             ("state", attempt.state),
             ("session_state", str(uuid.uuid4())),
-            ("iss", self._issuer(attempt.request.host_url)),
+            ("iss", self.issuer(attempt.request.host_url, attempt.route)),
             ("code", code),
         ]
 
-    def granted_scope(self, requested: str) -> str:
-        """The scopes as asked for, space-separated."""
-        return " ".join(requested.split())
-
-    def token_error(self, failure: TokenFailure, attempt: TokenAttempt) -> Response:
-        """``error`` and ``error_description`` as JSON."""
-        status, error, description = _TOKEN_ERRORS[failure]
-        return json_response(
-            {"error": error, "error_description": description},
-            status,
-            content_type=_JSON,
-        )
-
     def new_access_token(self) -> str:
         """An opaque token shaped like Keycloak's JWTs."""
-        return "eyJhbGciOiJSUzI1NiIsInR5cCIgOiAiSldUIn0." + _random(300)
+        return "eyJhbGciOiJSUzI1NiIsInR5cCIgOiAiSldUIn0." + random_token(300)
 
     def token_success(
-        self,
-        access_token: str,
-        grant: Grant,
-        account: Account,
-        attempt: TokenAttempt,
+        self, access_token: str, grant: Grant, account: Account, attempt: TokenAttempt
     ) -> Response:
         """Keycloak's token response: refresh token, session state, and an
         ID token for ``openid``."""
@@ -244,7 +188,8 @@ class KeycloakDialect:
             "access_token": access_token,
             "expires_in": 300,
             "refresh_expires_in": 1800,
-            "refresh_token": "eyJhbGciOiJIUzUxMiIsInR5cCIgOiAiSldUIn0." + _random(200),
+            "refresh_token": "eyJhbGciOiJIUzUxMiIsInR5cCIgOiAiSldUIn0."
+            + random_token(200),
             "token_type": "Bearer",
         }
         if "openid" in grant.scope.split():
@@ -254,22 +199,10 @@ class KeycloakDialect:
         payload["not-before-policy"] = 0
         payload["session_state"] = session_state
         payload["scope"] = grant.scope
-        return json_response(payload, content_type=_JSON, headers=_NO_STORE)
-
-    def document(
-        self, name: str, request: Request, route: Mapping[str, str]
-    ) -> Response:
-        """The realm's discovery document, or its JWKS (``certs``)."""
-        if name == "jwks":
-            return json_response(self.signing_key.jwks(), content_type=_JSON)
-        return json_response(self._discovery(request.host_url), content_type=_JSON)
+        return self.json_answer(payload, headers=_NO_STORE)
 
     def api(
-        self,
-        resource: str,
-        grant: Grant | None,
-        account: Account,
-        request: Request,
+        self, resource: str, grant: Grant | None, account: Account, request: Request
     ) -> Response:
         """The realm's userinfo."""
         if grant is None:
@@ -278,40 +211,36 @@ class KeycloakDialect:
                 f'Bearer realm="{self.realm}", error="invalid_token", '
                 f'error_description="{description}"'
             )
-            return json_response(
+            return self.json_answer(
                 {"error": "invalid_token", "error_description": description},
                 401,
-                content_type=_JSON,
                 headers={"WWW-Authenticate": challenge},
             )
-        return json_response(_userinfo(account), content_type=_JSON)
+        return self.json_answer(_userinfo(account))
 
     def not_found(self, request: Request) -> Response:
         """Keycloak's 404 for a path no resource serves: ``error`` and
         ``error_description`` as JSON."""
-        return json_response(
+        return self.json_answer(
             {
                 "error": "Unable to find matching target resource method",
                 "error_description": "For more on this error consult the server log.",
             },
             404,
-            content_type=_JSON,
         )
 
-    def _issuer(self, site: str) -> str:
+    def issuer(self, site: str, route: Mapping[str, str]) -> str:
+        """The realm's URL: every ``iss`` names the realm."""
         return f"{site.rstrip('/')}{self.realm_path}"
 
-    def _discovery(self, site: str) -> dict[str, Any]:
-        issuer = self._issuer(site)
-        protocol = f"{issuer}/protocol/openid-connect"
-        return discovery_document(
-            issuer=issuer,
-            authorization_endpoint=f"{protocol}/auth",
-            token_endpoint=f"{protocol}/token",
+    def metadata(self, site: str, route: Mapping[str, str]) -> dict[str, Any]:
+        """The realm's discovery document."""
+        protocol = f"{site.rstrip('/')}{self.protocol_path}"
+        return self.discovery(
+            site,
+            route,
             introspection_endpoint=f"{protocol}/token/introspect",
-            userinfo_endpoint=f"{protocol}/userinfo",
             end_session_endpoint=f"{protocol}/logout",
-            jwks_uri=f"{protocol}/certs",
             check_session_iframe=f"{protocol}/login-status-iframe.html",
             grant_types_supported=[
                 "authorization_code",
@@ -346,7 +275,7 @@ class KeycloakDialect:
             "iat": now,
             "auth_time": now,
             "jti": str(uuid.uuid4()),
-            "iss": self._issuer(grant.site),
+            "iss": self.issuer(grant.site, self.home_route),
             "aud": grant.client_id,
             "sub": info.pop("sub"),
             "typ": "ID",
@@ -385,7 +314,3 @@ def _userinfo(account: Account) -> dict[str, Any]:
     }
     info.update(account.fields)
     return info
-
-
-def _random(length: int) -> str:
-    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(length))

@@ -30,8 +30,6 @@ shape: "Resource not found for the segment '...'." under ``/v1.0/`` and
 from __future__ import annotations
 
 import hashlib
-import secrets
-import string
 import time
 import uuid
 from collections.abc import Mapping
@@ -40,12 +38,10 @@ from datetime import timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from werkzeug.routing import Rule
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
 from .dialect import Account
-from .dialect import Addresses
 from .dialect import AuthorizeAttempt
 from .dialect import AuthorizeRefusal
 from .dialect import Grant
@@ -53,9 +49,9 @@ from .dialect import TokenAttempt
 from .dialect import TokenFailure
 from .dialect import error_page
 from .dialect import json_response
+from .dialect import random_token
 from .oidc import DISCOVERY_PATH
-from .oidc import SigningKey
-from .oidc import discovery_document
+from .oidc import OIDCDialect
 
 __all__ = ["MicrosoftDialect"]
 
@@ -83,7 +79,6 @@ _LOGIN_ERROR_URI = "https://login.microsoftonline.com/error?code={code}"
 _OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 _GRAPH_DEFAULT_SCOPE = "https://graph.microsoft.com/User.Read"
 _NO_STORE = {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"}
-_TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
 _TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%SZ"
 
 _USED_CODE = (
@@ -107,7 +102,7 @@ _MISSING_SECRET = (
 _DENIED = "AADSTS65004: User declined to consent to access the app."
 
 
-class MicrosoftDialect:
+class MicrosoftDialect(OIDCDialect):
     """The ``"microsoft"`` profile: an app registration in Entra ID.
 
     :param tenant_id: The directory (tenant) ID the app is registered in.
@@ -120,9 +115,16 @@ class MicrosoftDialect:
     code_lifetime = CODE_LIFETIME
     default_client_id = DEFAULT_CLIENT_ID
     default_client_secret = DEFAULT_CLIENT_SECRET
-    pkce_methods = frozenset({"plain", "S256"})
-    pkce_checked_first = False
     redirect_uri_required = False
+    authorize_path = "/<tenant>/oauth2/v2.0/authorize"
+    token_path = "/<tenant>/oauth2/v2.0/token"
+    metadata_path = f"/<tenant>/v2.0{DISCOVERY_PATH}"
+    jwks_path = "/<tenant>/discovery/v2.0/keys"
+    userinfo_path = USERINFO_PATH
+    api_paths = ((ME_PATH, "me"),)
+    api_base_path = "/v1.0/"
+    api_origins = {GRAPH_ORIGIN: "/"}
+    denial_descriptions = {"access_denied": _DENIED}
 
     def __init__(
         self,
@@ -130,61 +132,17 @@ class MicrosoftDialect:
         *,
         legacy_redirect_mismatch: bool = False,
     ) -> None:
+        super().__init__()
         self.tenant_id = tenant_id
         self.legacy_redirect_mismatch = legacy_redirect_mismatch
-        #: Signs ID tokens; published at each tenant's keys URL.
-        self.signing_key = SigningKey()
 
     def __repr__(self) -> str:
         return f"<MicrosoftDialect tenant={self.tenant_id}>"
 
-    def rules(self) -> list[Rule]:
-        """Entra's tenant paths and Graph's."""
-        return [
-            Rule(
-                "/<tenant>/oauth2/v2.0/authorize", endpoint="authorize", methods=["GET"]
-            ),
-            Rule("/<tenant>/oauth2/v2.0/token", endpoint="token", methods=["POST"]),
-            Rule(
-                f"/<tenant>/v2.0{DISCOVERY_PATH}",
-                endpoint="document:discovery",
-                methods=["GET"],
-            ),
-            Rule(
-                "/<tenant>/discovery/v2.0/keys",
-                endpoint="document:jwks",
-                methods=["GET"],
-            ),
-            Rule(ME_PATH, endpoint="api:me", methods=["GET"]),
-            Rule(USERINFO_PATH, endpoint="api:userinfo", methods=["GET"]),
-        ]
-
-    def addresses(self, base: str) -> Addresses:
-        """The registered tenant's endpoints on ``base``; Graph maps to its
-        root."""
-        tenant = self.tenant_id
-        return Addresses(
-            authorize_url=f"{base}/{tenant}/oauth2/v2.0/authorize",
-            token_url=f"{base}/{tenant}/oauth2/v2.0/token",
-            api_base_url=f"{base}/v1.0/",
-            server_metadata_url=f"{base}/{tenant}/v2.0{DISCOVERY_PATH}",
-            server_metadata=self._discovery(f"{base}/", tenant),
-            api_routes={GRAPH_ORIGIN: f"{base}/"},
-            stand_in_api_base_url=f"{base}/v1.0/",
-        )
-
-    def client_kwargs(
-        self, addresses: Addresses, client_id: str, client_secret: str
-    ) -> dict[str, Any]:
-        """The tenant's discovery document, scope ``openid email profile``,
-        Graph's ``v1.0`` as ``api_base_url`` (``get("me")``)."""
-        return {
-            "client_id": client_id,
-            "client_secret": client_secret,
-            "server_metadata_url": addresses.server_metadata_url,
-            "api_base_url": addresses.api_base_url,
-            "client_kwargs": {"scope": "openid email profile"},
-        }
+    @property
+    def home_route(self) -> Mapping[str, str]:
+        """The registered tenant."""
+        return {"tenant": self.tenant_id}
 
     def route_accepts(self, route: Mapping[str, str]) -> bool:
         """Whether the path's tenant is the app's, ``common`` or
@@ -250,27 +208,9 @@ class MicrosoftDialect:
             200,
         )
 
-    def denial_params(
-        self,
-        error: str,
-        description: str | None,
-        uri: str | None,
-        attempt: AuthorizeAttempt,
-    ) -> list[tuple[str, str | None]]:
-        """``error``, ``error_description`` (AADSTS65004 for a cancel) and
-        ``state``."""
-        if description is None and error == "access_denied":
-            description = _DENIED
-        return [
-            ("error", error),
-            ("error_description", description),
-            ("error_uri", uri),
-            ("state", attempt.state),
-        ]
-
     def new_code(self) -> str:
         """A code shaped like Entra's: ``1.A`` and many more characters."""
-        return "1.A" + _random(300)
+        return "1.A" + random_token(300)
 
     def code_params(
         self, code: str, scope: str, attempt: AuthorizeAttempt
@@ -353,14 +293,10 @@ class MicrosoftDialect:
 
     def new_access_token(self) -> str:
         """An opaque token shaped like the JWTs Entra issues for Graph."""
-        return "eyJ0eXAiOiJKV1QiLCJub25jZSI6" + _random(200)
+        return "eyJ0eXAiOiJKV1QiLCJub25jZSI6" + random_token(200)
 
     def token_success(
-        self,
-        access_token: str,
-        grant: Grant,
-        account: Account,
-        attempt: TokenAttempt,
+        self, access_token: str, grant: Grant, account: Account, attempt: TokenAttempt
     ) -> Response:
         """Bearer token for Graph, a refresh token for ``offline_access``,
         an ID token for ``openid``."""
@@ -373,25 +309,13 @@ class MicrosoftDialect:
             "access_token": access_token,
         }
         if "offline_access" in scopes:
-            payload["refresh_token"] = "1.A" + _random(200)
+            payload["refresh_token"] = "1.A" + random_token(200)
         if "openid" in scopes:
             payload["id_token"] = self._id_token(grant, account)
-        return json_response(payload, headers=_NO_STORE)
-
-    def document(
-        self, name: str, request: Request, route: Mapping[str, str]
-    ) -> Response:
-        """A tenant's discovery document, or the JWKS."""
-        if name == "jwks":
-            return json_response(self.signing_key.jwks())
-        return json_response(self._discovery(request.host_url, route.get("tenant", "")))
+        return self.json_answer(payload, headers=_NO_STORE)
 
     def api(
-        self,
-        resource: str,
-        grant: Grant | None,
-        account: Account,
-        request: Request,
+        self, resource: str, grant: Grant | None, account: Account, request: Request
     ) -> Response:
         """Graph's ``/v1.0/me`` and ``/oidc/userinfo``."""
         if grant is None:
@@ -399,8 +323,8 @@ class MicrosoftDialect:
             return _graph_unauthorized(empty)
         user = _graph_user(account, request.host_url)
         if resource == "userinfo":
-            return json_response(_userinfo(user, account, grant, request.host_url))
-        return json_response(user)
+            return self.json_answer(_userinfo(user, account, grant, request.host_url))
+        return self.json_answer(user)
 
     def not_found(self, request: Request) -> Response:
         """Graph's 400 ``BadRequest``: "Resource not found for the segment
@@ -439,22 +363,26 @@ class MicrosoftDialect:
             attempt, 400, "invalid_grant", [500112], f"AADSTS500112: {reply}", uri=False
         )
 
-    def _issuer(self, site: str) -> str:
-        return f"{site}{self.tenant_id}/v2.0"
-
-    def _discovery(self, site: str, tenant: str) -> dict[str, Any]:
-        root = site.rstrip("/")
+    def issuer(self, site: str, route: Mapping[str, str]) -> str:
+        """The tenant's issuer; ``common`` and ``organizations`` keep
+        Entra's ``{tenantid}`` placeholder."""
+        tenant = route.get("tenant", "")
         issuer_tenant = "{tenantid}" if tenant.lower() in MULTI_TENANT_PATHS else tenant
         if tenant.lower() == self.tenant_id.lower():
             issuer_tenant = self.tenant_id
-        document = discovery_document(
-            token_endpoint=f"{root}/{tenant}/oauth2/v2.0/token",
+        return f"{site.rstrip('/')}/{issuer_tenant}/v2.0"
+
+    def metadata(self, site: str, route: Mapping[str, str]) -> dict[str, Any]:
+        """The discovery document of the path's tenant."""
+        tenant_root = f"{site.rstrip('/')}/{route.get('tenant', '')}"
+        document = self.discovery(
+            site,
+            route,
             token_endpoint_auth_methods_supported=[
                 "client_secret_post",
                 "private_key_jwt",
                 "client_secret_basic",
             ],
-            jwks_uri=f"{root}/{tenant}/discovery/v2.0/keys",
             response_modes_supported=["query", "fragment", "form_post"],
             subject_types_supported=["pairwise"],
             response_types_supported=[
@@ -464,11 +392,8 @@ class MicrosoftDialect:
                 "id_token token",
             ],
             scopes_supported=["openid", "profile", "email", "offline_access"],
-            issuer=f"{root}/{issuer_tenant}/v2.0",
             request_uri_parameter_supported=False,
-            userinfo_endpoint=f"{root}{USERINFO_PATH}",
-            authorization_endpoint=f"{root}/{tenant}/oauth2/v2.0/authorize",
-            end_session_endpoint=f"{root}/{tenant}/oauth2/v2.0/logout",
+            end_session_endpoint=f"{tenant_root}/oauth2/v2.0/logout",
             claims_supported=[
                 "sub",
                 "iss",
@@ -496,7 +421,7 @@ class MicrosoftDialect:
         user = _graph_user(account, grant.site)
         claims: dict[str, Any] = {
             "aud": grant.client_id,
-            "iss": self._issuer(grant.site),
+            "iss": self.issuer(grant.site, self.home_route),
             "iat": now,
             "nbf": now,
             "exp": now + 3600,
@@ -510,11 +435,11 @@ class MicrosoftDialect:
             {
                 "oid": user.get("id"),
                 "preferred_username": user.get("userPrincipalName"),
-                "rh": "1.A" + _random(40),
+                "rh": "1.A" + random_token(40),
                 "sid": str(uuid.uuid4()),
                 "sub": pairwise_subject(account.login, grant.client_id),
                 "tid": self.tenant_id,
-                "uti": _random(22),
+                "uti": random_token(22),
                 "ver": "2.0",
             }
         )
@@ -655,7 +580,3 @@ def _token_error(
 
 def _timestamp(now: float) -> str:
     return datetime.fromtimestamp(now, timezone.utc).strftime(_TIMESTAMP_FORMAT)
-
-
-def _random(length: int) -> str:
-    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(length))

@@ -1,5 +1,6 @@
 """OpenID Connect pieces the OIDC profiles share: an RS256 signing key with
-its JWKS, ID tokens, and the discovery document.
+its JWKS, ID tokens, the discovery document, and :class:`OIDCDialect`, the
+base of their dialects.
 
 Google, Microsoft Entra ID, GitLab and Keycloak all sign ID tokens with
 RS256 and publish the public key as a JSON Web Key Set at the ``jwks_uri``
@@ -15,14 +16,28 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from abc import abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric import rsa
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Request
+from werkzeug.wrappers import Response
 
-__all__ = ["DISCOVERY_PATH", "SigningKey", "at_hash", "discovery_document"]
+from .dialect import Addresses
+from .dialect import BaseDialect
+from .dialect import route_path
+
+__all__ = [
+    "DISCOVERY_PATH",
+    "OIDCDialect",
+    "SigningKey",
+    "at_hash",
+    "discovery_document",
+]
 
 #: Where OpenID Connect Discovery puts the document, below the issuer.
 DISCOVERY_PATH = "/.well-known/openid-configuration"
@@ -137,6 +152,98 @@ def discovery_document(
         "grant_types_supported": ["authorization_code", "refresh_token"],
         **extra,
     }
+
+
+class OIDCDialect(BaseDialect):
+    """What the OpenID Connect providers do alike, for their profile modules
+    to subclass: a signing key and its JWKS at :attr:`jwks_path`, userinfo
+    at :attr:`userinfo_path`, and an Authlib registration through the
+    discovery document, which a subclass's :meth:`metadata` makes with
+    :meth:`discovery`.
+
+    Its RSA signing key is generated with the dialect.
+    """
+
+    #: The scopes :meth:`client_kwargs` asks for.
+    client_scope = "openid email profile"
+
+    def __init__(self) -> None:
+        #: Signs ID tokens; published at :attr:`jwks_path`.
+        self.signing_key = SigningKey()
+
+    @property
+    def metadata_path(self) -> str:
+        """The discovery document's path: :data:`DISCOVERY_PATH`."""
+        return DISCOVERY_PATH
+
+    @property
+    @abstractmethod
+    def jwks_path(self) -> str:
+        """The JWKS's path, the discovery document's ``jwks_uri``."""
+
+    @property
+    @abstractmethod
+    def userinfo_path(self) -> str:
+        """The userinfo endpoint's path (resource ``userinfo``)."""
+
+    def rules(self) -> list[Rule]:
+        """Those of :class:`BaseDialect`, the JWKS (``document:jwks``) and
+        userinfo (``api:userinfo``)."""
+        return [
+            *super().rules(),
+            Rule(self.jwks_path, endpoint="document:jwks", methods=["GET"]),
+            Rule(self.userinfo_path, endpoint="api:userinfo", methods=["GET"]),
+        ]
+
+    def client_kwargs(
+        self, addresses: Addresses, client_id: str, client_secret: str
+    ) -> dict[str, Any]:
+        """Discovery through ``server_metadata_url``, :attr:`client_scope`,
+        and ``api_base_url`` for ``get()`` on the API."""
+        return {
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "server_metadata_url": addresses.server_metadata_url,
+            "api_base_url": addresses.api_base_url,
+            "client_kwargs": {"scope": self.client_scope},
+        }
+
+    def document(
+        self, name: str, request: Request, route: Mapping[str, str]
+    ) -> Response:
+        """The JWKS, or the discovery document."""
+        if name == "jwks":
+            return self.json_answer(self.signing_key.jwks())
+        return super().document(name, request, route)
+
+    def issuer(self, site: str, route: Mapping[str, str]) -> str:
+        """The ``iss`` of ID tokens and the discovery document: the site's
+        root.
+
+        :param site: The emulator's address, ending in a slash.
+        :param route: The variable parts of the requested path.
+        """
+        return site.rstrip("/")
+
+    def discovery(
+        self, site: str, route: Mapping[str, str], **extra: Any
+    ) -> dict[str, Any]:
+        """The discovery document with the issuer and the endpoints on
+        ``site``; see :func:`discovery_document`.
+
+        :param site: The emulator's address, ending in a slash.
+        :param route: The variable parts of the requested path.
+        :param extra: Further members, which may replace the defaults.
+        """
+        root = site.rstrip("/")
+        return discovery_document(
+            issuer=self.issuer(site, route),
+            authorization_endpoint=root + route_path(self.authorize_path, route),
+            token_endpoint=root + route_path(self.token_path, route),
+            userinfo_endpoint=root + route_path(self.userinfo_path, route),
+            jwks_uri=root + route_path(self.jwks_path, route),
+            **extra,
+        )
 
 
 def _b64(data: bytes) -> str:
