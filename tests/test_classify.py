@@ -4,17 +4,23 @@ shared code needs it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from urllib.parse import urlsplit
+
 import pytest
 import requests
 from authlib.integrations.base_client import MismatchingStateError
 from authlib.integrations.base_client import OAuthError
 from authlib.oauth2.rfc6749.errors import MissingCodeException
 
+from flask_oauth_recover import Failure
 from flask_oauth_recover import FailureKind
 from flask_oauth_recover.classify import classify
 from flask_oauth_recover.providers import BASELINE
 from flask_oauth_recover.providers import PROFILES
 from flask_oauth_recover.providers import Profile
+from flask_oauth_recover.providers.profile import Reading
+from flask_oauth_recover.testing import ProviderEmulator
 from flask_oauth_recover.token_response import ProviderResponseError
 from flask_oauth_recover.token_response import TokenError
 
@@ -249,4 +255,210 @@ def test_authlibs_generic_oauth_error_is_not_ours() -> None:
     exc = OAuthError(description='Missing "request_token" in temporary data')
 
     assert exc.error == "oauth_error"
+    assert classify(exc, authorize_error=None, provider_hosts=PROVIDER) is None
+
+
+# What a caller reads from a Failure: every field, not only the kind.
+
+GITHUB_DOCS = (
+    "https://docs.github.com/apps/managing-oauth-apps/"
+    "troubleshooting-oauth-app-access-token-request-errors/#incorrect-client-credentials"
+)
+
+
+def test_a_token_error_keeps_the_providers_words_link_and_status() -> None:
+    exc = TokenError(
+        "incorrect_client_credentials",
+        "The client_id and/or client_secret passed are incorrect.",
+        GITHUB_DOCS,
+        status=200,
+    )
+
+    failure = classify(
+        exc, authorize_error=None, provider_hosts=PROVIDER, profile=GITHUB
+    )
+
+    assert failure == Failure(
+        FailureKind.CREDENTIALS,
+        "incorrect_client_credentials",
+        description="The client_id and/or client_secret passed are incorrect.",
+        uri=GITHUB_DOCS,
+        source="token",
+        http_status=200,
+    )
+
+
+def test_an_empty_description_is_no_description() -> None:
+    failure = classify(
+        TokenError("invalid_grant", "", status=400),
+        authorize_error=None,
+        provider_hosts=PROVIDER,
+    )
+
+    assert failure is not None
+    assert (failure.kind, failure.description, failure.uri) == (
+        FailureKind.TRANSIENT,
+        None,
+        None,
+    )
+
+
+@pytest.mark.parametrize("profile", [BASELINE, PROFILES["google"]])
+def test_an_unknown_code_answered_401_is_a_credentials_failure(
+    profile: Profile,
+) -> None:
+    # RFC 6749 section 5.2: a failed client authentication may be a 401
+    # whatever code comes with it.
+    exc = TokenError("invalid_client_secret", "Unauthorized", status=401)
+
+    failure = classify(
+        exc, authorize_error=None, provider_hosts=PROVIDER, profile=profile
+    )
+
+    assert failure is not None
+    assert (failure.kind, failure.http_status) == (FailureKind.CREDENTIALS, 401)
+
+
+def test_an_unknown_code_answered_400_is_explained_not_blamed_on_credentials() -> None:
+    exc = TokenError("invalid_client_secret", "Bad request", status=400)
+
+    failure = classify(exc, authorize_error=None, provider_hosts=PROVIDER)
+
+    assert failure is not None and failure.kind is FailureKind.CONFIG
+
+
+def test_microsofts_error_codes_are_read_even_when_the_description_has_none() -> None:
+    exc = TokenError(
+        "invalid_client",
+        "The provided client secret keys for app are expired.",
+        status=401,
+        error_codes=(7000222,),
+    )
+
+    failure = classify(
+        exc,
+        authorize_error=None,
+        provider_hosts=PROVIDER,
+        profile=PROFILES["microsoft"],
+    )
+
+    assert failure is not None
+    assert (failure.kind, failure.reason, failure.provider_code) == (
+        FailureKind.CREDENTIALS,
+        "secret_expired",
+        "AADSTS7000222",
+    )
+
+
+def test_an_authlib_error_without_error_codes_is_read_from_its_description() -> None:
+    # Authlib's own OAuthError (no compliance hook) carries no error_codes.
+    exc = OAuthError(error="invalid_grant", description="AADSTS54005: already redeemed")
+
+    failure = classify(
+        exc,
+        authorize_error=None,
+        provider_hosts=PROVIDER,
+        profile=PROFILES["microsoft"],
+    )
+
+    assert failure is not None
+    assert (failure.kind, failure.provider_code) == (
+        FailureKind.TRANSIENT,
+        "AADSTS54005",
+    )
+
+
+def test_an_authorize_error_carries_the_reason_its_profile_reads() -> None:
+    profile = replace(
+        BASELINE,
+        authorize_errors={"pkce_required": Reading("config", "pkce_mismatch")},
+    )
+
+    failure = classify(
+        MissingCodeException(),
+        authorize_error="pkce_required",
+        provider_hosts=PROVIDER,
+        profile=profile,
+    )
+
+    assert failure == Failure(
+        FailureKind.CONFIG, "pkce_required", source="authorize", reason="pkce_mismatch"
+    )
+
+
+def test_a_lost_state_is_said_to_be_ours_not_the_providers() -> None:
+    failure = classify(
+        MismatchingStateError(), authorize_error=None, provider_hosts=PROVIDER
+    )
+
+    assert failure == Failure(
+        FailureKind.TRANSIENT, "mismatching_state", source="state"
+    )
+
+
+def test_a_missing_code_is_an_authorize_step_failure() -> None:
+    failure = classify(
+        MissingCodeException(), authorize_error=None, provider_hosts=PROVIDER
+    )
+
+    assert failure == Failure(FailureKind.TRANSIENT, "missing_code", source="authorize")
+
+
+def test_a_bad_provider_response_says_why_in_our_own_words() -> None:
+    exc = ProviderResponseError(429, "the provider asked to slow down", 30)
+
+    failure = classify(exc, authorize_error=None, provider_hosts=PROVIDER)
+
+    assert failure == Failure(
+        FailureKind.UNAVAILABLE,
+        "provider_bad_response",
+        description="the provider asked to slow down",
+        source="transport",
+        http_status=429,
+        retry_after=30,
+    )
+
+
+@pytest.mark.parametrize(
+    ("cls", "error"),
+    [
+        (requests.ConnectTimeout, "provider_timeout"),
+        (requests.ConnectionError, "provider_unreachable"),
+    ],
+)
+def test_a_transport_failure_has_no_status_and_no_provider_words(
+    cls: type[requests.RequestException], error: str
+) -> None:
+    exc = transport_error(cls, "https://github.com/login/oauth/access_token")
+
+    failure = classify(exc, authorize_error=None, provider_hosts=PROVIDER)
+
+    assert failure == Failure(FailureKind.UNAVAILABLE, error, source="transport")
+
+
+def test_a_real_error_status_from_the_token_endpoint_is_kept(
+    provider: ProviderEmulator,
+) -> None:
+    provider.fail_next_token_requests(502, "<html>Bad gateway</html>")
+    answer = requests.post(provider.token_url, data={"code": "x"}, timeout=10)
+    with pytest.raises(requests.HTTPError) as raised:
+        answer.raise_for_status()
+    hosts = frozenset({urlsplit(provider.token_url).netloc})
+
+    failure = classify(raised.value, authorize_error=None, provider_hosts=hosts)
+
+    assert failure == Failure(
+        FailureKind.UNAVAILABLE,
+        "provider_bad_response",
+        source="transport",
+        http_status=502,
+    )
+
+
+def test_a_transport_error_without_a_request_is_not_the_providers() -> None:
+    # requests raises some errors (an invalid URL, a bad proxy setting)
+    # before any request exists: nothing says the provider failed.
+    exc = requests.ConnectionError("proxy misconfigured")
+
+    assert exc.request is None
     assert classify(exc, authorize_error=None, provider_hosts=PROVIDER) is None

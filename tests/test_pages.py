@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from flask import Flask
+from flask import Response
 from flask.testing import FlaskClient
 from markupsafe import escape
 from werkzeug.test import TestResponse
@@ -27,6 +28,8 @@ from flask_oauth_recover import OutcomeKind
 from flask_oauth_recover.diagnose import fingerprint
 from flask_oauth_recover.pages import render_outcome
 from flask_oauth_recover.testing import ProviderEmulator
+
+from .conftest import create_app
 
 WRONG_SECRET = "fedcba9876543210fedcba9876543210fedcba98"
 
@@ -337,8 +340,9 @@ def test_provider_words_are_shown_for_a_token_error(
 
     response = sign_in(provider, client)
 
-    assert PROVIDER_SAID in response.text
-    assert "<blockquote>Bad.</blockquote>" in response.text
+    said = response.text.split(f"<h2>{PROVIDER_SAID}</h2>", 1)[1]
+    assert said.lstrip().startswith("<p><code>incorrect_client_credentials</code></p>")
+    assert "<blockquote>Bad.</blockquote>" in said
 
 
 @pytest.mark.parametrize(("cause", "status"), [("transport", 503), ("state", 500)])
@@ -575,3 +579,294 @@ def test_pages_name_the_provider_by_its_display_name(app: Flask) -> None:
     page = response.get_data(as_text=True)
     assert "<h1>GitHub Enterprise is not responding</h1>" in page
     assert "We could not reach GitHub Enterprise" in page
+
+
+GITHUB_DOCS = (
+    "https://docs.github.com/apps/managing-oauth-apps/"
+    "troubleshooting-oauth-app-access-token-request-errors/#incorrect-client-credentials"
+)
+
+
+def test_githubs_own_error_uri_links_to_its_documentation(
+    make_app: Callable[..., Flask], provider: ProviderEmulator
+) -> None:
+    # GitHub's answer to a wrong secret names a page on docs.github.com,
+    # a host with letters in it, unlike the emulator's 127.0.0.1.
+    app = make_app(
+        OAUTH_RECOVER_SHOW_DETAILS=True,
+        client_overrides={"client_secret": WRONG_SECRET},
+    )
+
+    response = sign_in(provider, app.test_client())
+
+    assert response.status_code == 500
+    assert hrefs(response.text) == [RETRY, "/", GITHUB_DOCS]
+
+
+def test_an_error_uri_on_a_capitalized_provider_host_is_still_a_link(
+    make_app: Callable[..., Flask], provider: ProviderEmulator
+) -> None:
+    client = make_app(OAUTH_RECOVER_SHOW_DETAILS=True).test_client()
+    uri = "https://Docs.GitHub.com/en/apps#incorrect-client-credentials"
+    fail_token_request(provider, error="incorrect_client_credentials", error_uri=uri)
+
+    response = sign_in(provider, client)
+
+    assert hrefs(response.text) == [RETRY, "/", uri]
+
+
+@pytest.mark.parametrize(
+    ("profile", "name", "link"),
+    [
+        ("microsoft", "Microsoft", "https://login.microsoftonline.com/error?code=7000215"),
+        ("google", "Google", None),
+        ("gitlab", "GitLab", None),
+        ("keycloak", "Keycloak", None),
+    ],
+)  # fmt: skip
+def test_each_provider_is_named_and_only_its_own_documentation_linked(
+    profile: str, name: str, link: str | None
+) -> None:
+    with ProviderEmulator(profile=profile) as emulator:
+        app = create_app(
+            emulator,
+            OAUTH_RECOVER_SHOW_DETAILS=True,
+            OAUTH_RECOVER_PROVIDERS={"github": profile},
+            client_overrides={"client_secret": "not-the-secret"},
+        )
+        client = app.test_client()
+        page = sign_in(emulator, client)
+        api = sign_in(emulator, client, Accept="application/json")
+
+    assert page.status_code == 500
+    assert f'<p class="lead">{name} refused this site&#39;s sign-in' in page.text
+    assert hrefs(page.text) == [RETRY, "/", *([link] if link else [])]
+    assert api.json is not None
+    assert api.json["provider"] == profile
+    assert api.json["description"].startswith(f"{name} refused this site's sign-in")
+
+
+@pytest.mark.parametrize(
+    ("accept", "mimetype"),
+    [
+        ("text/html,application/json;q=0.9", "text/html"),
+        ("application/json,text/html;q=0.9", "application/json"),
+        ("*/*", "text/html"),
+        ("text/*;q=0.5, application/json;q=0.4", "text/html"),
+    ],
+)
+def test_the_clients_preferred_type_wins(
+    make_app: Callable[..., Flask],
+    provider: ProviderEmulator,
+    accept: str,
+    mimetype: str,
+) -> None:
+    response = trigger("cancelled", make_app, provider, headers={"Accept": accept})
+
+    assert response.status_code == 403
+    assert response.mimetype == mimetype
+
+
+def test_an_api_first_app_still_serves_its_page_as_html(
+    make_app: Callable[..., Flask], provider: ProviderEmulator
+) -> None:
+    # Apps whose responses are JSON unless told otherwise must not have the
+    # page sent as JSON, where a browser would show its source.
+    class JSONByDefault(Response):
+        default_mimetype = "application/json"
+
+    app = make_app()
+    app.response_class = JSONByDefault
+    provider.deny_next_authorizations("access_denied")
+
+    response = sign_in(provider, app.test_client())
+
+    assert response.status_code == 403
+    assert response.mimetype == "text/html"
+    assert "<h1>Sign-in cancelled</h1>" in response.text
+
+
+CSP = (
+    "default-src 'none'; style-src {style}; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def test_the_content_security_policy_allows_only_the_pages_own_style(
+    client: FlaskClient, provider: ProviderEmulator
+) -> None:
+    provider.deny_next_authorizations("access_denied", n=2)
+
+    pages = [sign_in(provider, client), sign_in(provider, client)]
+
+    nonces = []
+    for page in pages:
+        match = re.search(r'<style nonce="([^"]+)">', page.text)
+        assert match is not None
+        nonces.append(match.group(1))
+        style = f"'nonce-{match.group(1)}'"
+        assert page.headers["Content-Security-Policy"] == CSP.format(style=style)
+    # A nonce an attacker saw once is no use on the next page.
+    assert nonces[0] != nonces[1]
+
+
+@pytest.mark.parametrize("kind", PAGES)
+def test_json_allows_no_style_at_all(
+    make_app: Callable[..., Flask], provider: ProviderEmulator, kind: str
+) -> None:
+    response = trigger(kind, make_app, provider, headers={"Accept": "application/json"})
+
+    assert response.mimetype == "application/json"
+    assert response.headers["Content-Security-Policy"] == CSP.format(style="'none'")
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+def test_the_page_speaks_the_users_language_and_says_so(
+    make_app: Callable[..., Flask], provider: ProviderEmulator, accept: str
+) -> None:
+    response = trigger(
+        "cancelled",
+        make_app,
+        provider,
+        headers={"Accept": accept, "Accept-Language": "fr-CA, en;q=0.5"},
+    )
+
+    assert response.status_code == 403
+    assert response.headers["Content-Language"] == "fr"
+    # Caches must keep the French page and the JSON apart from the others.
+    vary = {value.strip().lower() for value in response.headers["Vary"].split(",")}
+    assert {"accept-language", "accept"} <= vary
+    if accept == "text/html":
+        assert '<html lang="fr">' in response.text
+        assert "<h1>Connexion annulée</h1>" in response.text
+
+
+def test_an_english_page_says_it_is_english(
+    make_app: Callable[..., Flask], provider: ProviderEmulator
+) -> None:
+    response = trigger("gave_up", make_app, provider)
+
+    assert response.headers["Content-Language"] == "en"
+    assert '<html lang="en">' in response.text
+
+
+MISSING_SECRET_CAUSE = (
+    'The client_secret passed to oauth.register("github", client_secret=...) is empty.'
+)
+MISSING_SECRET_FIX = "Pass the OAuth app's client_secret to oauth.register()."
+MISSING_SECRET_SNIPPET = (
+    'oauth.register("github", client_secret='
+    'os.environ["GITHUB_CLIENT_SECRET"].strip(), ...)'
+)
+
+
+def test_the_diagnosis_is_on_the_page_for_developers(
+    make_app: Callable[..., Flask], provider: ProviderEmulator
+) -> None:
+    app = make_app(
+        OAUTH_RECOVER_SHOW_DETAILS=True, client_overrides={"client_secret": ""}
+    )
+
+    response = sign_in(provider, app.test_client())
+
+    assert response.status_code == 500
+    # One finding, then the provider's words.
+    [_, block] = response.text.split('<div class="finding" ', 1)
+    block = block.split(f"<h2>{PROVIDER_SAID}</h2>", 1)[0]
+    assert block.startswith('data-diagnosis="credentials.missing">')
+    assert '<div class="finding"' not in block
+    assert '<div class="id">credentials.missing' in block
+    assert f"<p><strong>{escape(MISSING_SECRET_CAUSE)}</strong></p>" in block
+    assert f"<p>{escape(MISSING_SECRET_FIX)}</p>" in block
+    assert f"<pre><code>{escape(MISSING_SECRET_SNIPPET)}</code></pre>" in block
+    assert "No specific cause could be established" not in response.text
+
+
+def test_the_diagnosis_in_json_has_no_empty_fields(
+    make_app: Callable[..., Flask], provider: ProviderEmulator
+) -> None:
+    app = make_app(
+        OAUTH_RECOVER_SHOW_DETAILS=True, client_overrides={"client_secret": ""}
+    )
+
+    response = sign_in(provider, app.test_client(), Accept="application/json")
+
+    assert response.json is not None
+    assert response.json["diagnosis"] == [
+        {
+            "id": "credentials.missing",
+            "cause": MISSING_SECRET_CAUSE,
+            "fix": MISSING_SECRET_FIX,
+            "snippet": MISSING_SECRET_SNIPPET,
+        }
+    ]
+
+
+def test_the_diagnosis_names_the_console_page_as_text(
+    make_app: Callable[..., Flask], provider: ProviderEmulator
+) -> None:
+    app = make_app(
+        OAUTH_RECOVER_SHOW_DETAILS=True,
+        client_overrides={"client_secret": "not-a-secret"},
+    )
+    client = app.test_client()
+    console = f"{provider.base_url}/settings/developers"
+
+    page = sign_in(provider, client)
+    api = sign_in(provider, client, Accept="application/json")
+
+    assert f"Where to change it: <code>{console}</code>" in page.text
+    assert hrefs(page.text) == [RETRY, "/", GITHUB_DOCS]
+    assert api.json is not None
+    [finding] = api.json["diagnosis"]
+    assert (finding["id"], finding["console"]) == ("credentials.shape", console)
+    assert finding["cause"] == (
+        "The client_secret is 12 characters long and does not have the shape "
+        "of a GitHub client secret, [0-9a-f]{40}."
+    )
+    assert "snippet" not in finding
+
+
+LURE = "Your account is locked. Call +1 555 0100 to unlock it."
+
+
+@pytest.mark.parametrize("show_details", [False, True])
+def test_an_apps_own_template_gets_the_providers_words_only_with_details_on(
+    make_app: Callable[..., Flask], tmp_path: Path, show_details: bool
+) -> None:
+    page = tmp_path / "oauth_recover" / "cancelled.html"
+    page.parent.mkdir()
+    page.write_text(
+        "<h1>{{ title }}</h1>"
+        "{% if provider_error %}<p>{{ provider_error.description }}</p>{% endif %}"
+    )
+    app = make_app(
+        template_folder=str(tmp_path), OAUTH_RECOVER_SHOW_DETAILS=show_details
+    )
+
+    response = forged_callback(
+        app.test_client(), error="access_denied", error_description=LURE
+    )
+
+    assert response.status_code == 403
+    assert (LURE in response.text) is show_details
+
+
+@pytest.mark.parametrize(
+    ("mount", "root"),
+    [
+        ("/XWiki", "/XWiki"),
+        ("/tenants/acme:eu;v=2", "/tenants/acme:eu;v=2"),
+        # A doubled slash would make "//evil.example/" a link to another site.
+        ("//evil.example", "/evil.example"),
+    ],
+)
+def test_links_keep_the_apps_mount_point_and_stay_on_the_site(
+    client: FlaskClient, mount: str, root: str
+) -> None:
+    response = client.get(
+        "/callback?code=a&code=b", base_url=f"http://localhost{mount}"
+    )
+
+    assert response.status_code == 400
+    assert hrefs(response.text) == [f"{root}{RETRY}", f"{root}/"]
