@@ -1,10 +1,12 @@
-"""A small app that signs in with GitHub through Authlib, wrapped by
-flask-oauth-recover, with a panel to break the login on purpose.
+"""A small app that signs in with GitHub, Google, Microsoft or GitLab,
+through Authlib or Flask-Dance, wrapped by flask-oauth-recover, with a panel
+to break the login on purpose.
 
 Run it with ``flask --app example_app run`` (or ``python -m example_app``)
-and open http://localhost:5000/. Without ``GITHUB_CLIENT_ID`` and
-``GITHUB_CLIENT_SECRET`` it signs in against a GitHub emulator served by the
-same process; with them, against github.com, through the same code.
+and open http://localhost:5000/. It signs in against provider emulators
+served by the same process; with ``GITHUB_CLIENT_ID`` and
+``GITHUB_CLIENT_SECRET`` set, GitHub is github.com itself, through the same
+code.
 """
 
 from __future__ import annotations
@@ -16,14 +18,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import click
-from authlib.integrations.flask_client import OAuth
 from flask import Flask
+from flask import abort
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
-from werkzeug.local import LocalProxy
 from werkzeug.serving import is_running_from_reloader
 from werkzeug.wrappers import Response
 
@@ -32,18 +33,20 @@ from flask_oauth_recover import Outcome
 from flask_oauth_recover import authorization_restarted
 
 from . import breakit
+from . import switches
+from .authlib_clients import register_clients
+from .provider import AUTHLIB
+from .provider import FLASK_DANCE
 from .provider import GITHUB_ENDPOINTS
-from .provider import GITHUB_SCOPE
-from .provider import EmbeddedGitHub
+from .provider import LIBRARIES
+from .provider import PROVIDERS
+from .provider import EmbeddedProviders
+from .provider import Provider
 
 __all__ = ["create_app", "print_banner"]
 
 #: Where a sign-in goes when the login link names no ``next``.
 DEFAULT_NEXT = "/account"
-
-# The GitHub client of the current request (see breakit.github_client: the
-# demo swaps in a misconfigured copy while a secret failure is in play).
-github: Any = LocalProxy(breakit.github_client)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -54,28 +57,43 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         even when the environment has credentials.
     """
     app = Flask(__name__)
+    # Each browser's copy of the app can be misconfigured its own way.
+    app.config = breakit.DemoConfig(app.root_path, app.config)
     app.config.update(
         SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_hex(32),
         SESSION_COOKIE_SAMESITE="Lax",
         # A developer demo: error pages show the diagnosis and the fix.
         OAUTH_RECOVER_SHOW_DETAILS=True,
         OAUTH_RECOVER_TIMEOUT=3.0,
+        # The emulators all live on 127.0.0.1: say which provider each
+        # client is, since their URLs cannot.
+        OAUTH_RECOVER_PROVIDERS={name: name for name in PROVIDERS},
         GITHUB_CLIENT_ID=os.environ.get("GITHUB_CLIENT_ID"),
         GITHUB_CLIENT_SECRET=os.environ.get("GITHUB_CLIENT_SECRET"),
         **GITHUB_ENDPOINTS,
     )
     app.config.update(config or {})
-    embedded = None
-    if not (app.config["GITHUB_CLIENT_ID"] and app.config["GITHUB_CLIENT_SECRET"]):
-        embedded = EmbeddedGitHub(int(app.config.get("DEMO_PROVIDER_PORT", 0)))
+    real_github = bool(
+        app.config["GITHUB_CLIENT_ID"] and app.config["GITHUB_CLIENT_SECRET"]
+    )
+    if real_github:
+        # Flask-Dance's GitHub blueprint uses the same OAuth app.
+        app.config.setdefault("GITHUB_OAUTH_CLIENT_ID", app.config["GITHUB_CLIENT_ID"])
+        app.config.setdefault(
+            "GITHUB_OAUTH_CLIENT_SECRET", app.config["GITHUB_CLIENT_SECRET"]
+        )
+    embedded = EmbeddedProviders(
+        real_github, int(app.config.get("DEMO_PROVIDER_PORT", 0))
+    )
+    app.config.update(embedded.credentials())
 
-    # Endpoints and credentials come from the GITHUB_* config keys, read when
-    # the client is first used: by then the emulator, if any, is running.
-    oauth = OAuth()
-    oauth.register("github", client_kwargs={"scope": GITHUB_SCOPE})
-    oauth.init_app(app)
+    # Endpoints come from the config keys, read when each client is first
+    # used: by then the emulators are running.
+    oauth = register_clients(app)
     recover = OAuthRecover(app, oauth=oauth)
-    breakit.init_app(app, oauth, embedded)
+    dance = _dance_logins(app, recover)
+    switches.init_app(app, dance_available=dance is not None)
+    breakit.init_app(app, oauth, embedded, dance)
 
     @authorization_restarted.connect_via(app, weak=False)
     def remember_restart(sender: Flask, outcome: Outcome, **extra: Any) -> None:
@@ -87,22 +105,45 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def home() -> str:
         return render_template("demo/home.html", **_page_context())
 
+    @app.post("/switch")
+    def switch() -> Response:
+        """Change provider or library; that signs out and disarms."""
+        switches.choose(request.form.get("provider"), request.form.get("library"))
+        session.clear()
+        breakit.disarm_state()
+        return redirect(url_for("home"))
+
     @app.get("/login")
     def login() -> Response:
         session["next"] = _safe_next(request.args.get("next"))
         session.pop("restarts", None)
-        callback_url = url_for("callback", _external=True)
-        return github.authorize_redirect(breakit.redirect_uri(callback_url))  # type: ignore[no-any-return]
+        selection = switches.current()
+        if selection.library == FLASK_DANCE:
+            return redirect(url_for(f"{selection.provider.dance_name}.login"))
+        client = oauth.create_client(selection.provider.name)
+        redirect_uri = breakit.redirect_uri(selection.callback_url())
+        return client.authorize_redirect(redirect_uri)  # type: ignore[no-any-return]
 
-    @app.get("/callback")
-    @recover.callback(github)
-    def callback() -> Response:
-        token = github.authorize_access_token()
-        profile = github.get("user", token=token).json()
-        session["user"] = {"login": profile["login"], "name": profile.get("name")}
-        destination = session.pop("next", DEFAULT_NEXT)
-        session["landed_via_next"] = destination
-        return redirect(destination)
+    @app.get("/callback", defaults={"provider": "github"})
+    @app.get("/callback/<provider>")
+    @recover.callback()
+    def callback(provider: str) -> Response:
+        # The extension serves the client the URL names: /callback/google
+        # is the "google" client's callback.
+        spec = PROVIDERS.get(provider)
+        if spec is None:
+            abort(404)
+        client = oauth.create_client(provider)
+        token = client.authorize_access_token()
+        answer = client.get(spec.user_path, token=token)
+        answer.raise_for_status()
+        signed_in(spec, AUTHLIB, answer.json())
+        return land()
+
+    @app.get("/landed")
+    def landed() -> Response:
+        """Where Flask-Dance sends the browser after a login."""
+        return land()
 
     @app.get("/account")
     def account() -> str | Response:
@@ -115,8 +156,38 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         session.clear()
         return redirect(url_for("home"))
 
-    _announce(app)
+    _announce(app, embedded)
     return app
+
+
+def signed_in(provider: Provider, library: str, user: Mapping[str, Any]) -> None:
+    """Remember who signed in, with which provider and library.
+
+    :param provider: the provider.
+    :param library: ``"authlib"`` or ``"flask-dance"``.
+    :param user: the provider's answer about the user.
+    """
+    session["user"] = {
+        "login": str(user.get(provider.login_field) or "?"),
+        "name": user.get(provider.name_field),
+        "provider": provider.title,
+        "library": LIBRARIES[library],
+    }
+
+
+def land() -> Response:
+    """Go where the login was asked to go."""
+    destination = session.pop("next", DEFAULT_NEXT)
+    session["landed_via_next"] = destination
+    return redirect(destination)
+
+
+def _dance_logins(app: Flask, recover: OAuthRecover) -> Any:
+    try:
+        from .dance import DanceLogins
+    except ImportError:  # the flask-dance extra is not installed
+        return None
+    return DanceLogins(app, recover, signed_in)
 
 
 def _page_context() -> dict[str, Any]:
@@ -138,10 +209,16 @@ def _safe_next(value: str | None) -> str:
     return value
 
 
-def _announce(app: Flask) -> None:
-    """Print where to open the demo when ``flask run`` is serving it."""
+def _announce(app: Flask, embedded: EmbeddedProviders) -> None:
+    """Print where to open the demo when ``flask run`` is serving it; start
+    the emulators at once for other commands (``flask oauth-recover
+    check``), which serve no request that would."""
     ctx = click.get_current_context(silent=True)
-    if ctx is None or ctx.info_name != "run":
+    if ctx is None:
+        return
+    if ctx.info_name != "run":
+        dance = app.extensions[breakit.EXTENSION_KEY].dance
+        embedded.ensure_started(app, dance)
         return
     reload = ctx.params.get("reload")
     if reload is None:
@@ -157,16 +234,17 @@ def print_banner(app: Flask, port: int) -> None:
     :param app: the demo app.
     :param port: the port it is served on.
     """
-    provider = (
-        "GitHub emulator in this process (no credentials needed)"
-        if app.extensions[breakit.EXTENSION_KEY].embedded is not None
-        else "github.com (GITHUB_CLIENT_ID is set)"
-    )
+    embedded = app.extensions[breakit.EXTENSION_KEY].embedded
+    real_github = embedded.get("github", AUTHLIB) is None
+    providers = "Google, Microsoft, GitLab" if real_github else "all four"
+    libraries = "Authlib or Flask-Dance" if switches.dance_available(app) else "Authlib"
     lines = [
         "flask-oauth-recover demo",
         "",
         f"  Open  http://localhost:{port}/",
-        f"  Provider: {provider}",
+        "  Providers: GitHub, Google, Microsoft, GitLab, through",
+        f"  {libraries}; {providers} emulated in this process.",
+        *(["  GitHub: github.com (GITHUB_CLIENT_ID is set)"] if real_github else []),
         "  Sign in, then break it: each button arms one failure.",
     ]
     width = max(len(line) for line in lines) + 4

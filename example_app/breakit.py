@@ -1,16 +1,22 @@
-"""The demo's "break it" panel: one button per way a GitHub login fails.
+"""The demo's "break it" panel: one button per way a login fails, for the
+provider and library this browser chose.
 
 A button arms a failure for the next sign-in and signs the visitor out, so
 they can watch it. Every failure is real at the place it happens:
 
-- provider faults (an expired code, an outage, a hang) are injected into
-  the embedded provider emulator when the sign-in starts; a cancel is a
-  click on the provider's authorization page;
-- configuration faults change what the app itself sends: its token request
-  really carries a wrong secret or an unregistered redirect URI, and the
-  provider really refuses it;
+- provider faults (an expired code, an outage, a hang, an expired secret)
+  are injected into the provider emulator when the sign-in starts; a cancel
+  is a click on the provider's authorization page;
+- configuration faults change what the app itself sends, or what the
+  provider has registered: the token request really carries a wrong
+  secret, the login an unregistered redirect URI, and the provider really
+  refuses it;
 - the SameSite fault really marks the session cookie ``SameSite=Strict``,
   and the browser really leaves it out on the way back from the provider.
+
+The same buttons work whichever library runs the login: the demo's Authlib
+clients (:mod:`.authlib_clients`) and Flask-Dance sessions (:mod:`.dance`)
+ask this module which secret and redirect URIs to send.
 
 Which failure is armed lives in its own small cookie, not in the session:
 the session cookie is exactly what one of the failures takes away.
@@ -18,8 +24,6 @@ the session cookie is exactly what one of the failures takes away.
 
 from __future__ import annotations
 
-import copy
-import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -32,16 +36,38 @@ from flask import Flask
 from flask import abort
 from flask import current_app
 from flask import g
+from flask import has_request_context
 from flask import redirect
+from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
+from flask.config import Config
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response
 
+from flask_oauth_recover.cli import oauth_recover
 from flask_oauth_recover.diagnose import fingerprint
 
-from .provider import EmbeddedGitHub
+from . import switches
+from .faults import BAD_GATEWAY_PAGE
+from .faults import CHECK_COMMAND
+from .faults import FAULTS
+from .faults import FAULTS_BY_NAME
+from .faults import OUTCOME_LABELS
+from .faults import REGISTRATIONS
+from .faults import SECRET_FAULTS
+from .faults import WORDS
+from .faults import WRONG_CALLBACK_PATH
+from .faults import Fault
+from .faults import loopback_alias
+from .faults import misconfigured_secret
+from .faults import misregistered
+from .provider import FLASK_DANCE
+from .provider import LIBRARIES
+from .provider import PROVIDERS
+from .provider import EmbeddedProvider
+from .provider import EmbeddedProviders
 
 logger = logging.getLogger(__name__)
 
@@ -55,126 +81,14 @@ ACTIVE = "active"
 SPENT = "spent"
 PHASES = (ARMED, ACTIVE, SPENT)
 
-#: The path the "wrong redirect URI" login sends instead of the callback's.
-WRONG_CALLBACK_PATH = "/oauth/callback"
-#: What a failing gateway in front of GitHub answers.
-BAD_GATEWAY_PAGE = (
-    "<!doctype html><title>502 Bad Gateway</title><h1>502 Bad Gateway</h1>"
-)
-
 EXTENSION_KEY = "breakit"
 _STATE = "_breakit_state"
 _CHANGED = "_breakit_changed"
-
-
-@dataclass(frozen=True)
-class Fault:
-    """One button of the panel.
-
-    :param name: its URL slug and cookie value.
-    :param title: the button's heading.
-    :param simulates: one line: what goes wrong, and where.
-    :param expect: one line: what the visitor should now see.
-    :param outcome: ``heals``, ``fix``, ``explains`` or ``guard``; styles
-        the card's label.
-    :param needs_emulator: only the embedded provider can do it.
-    """
-
-    name: str
-    title: str
-    simulates: str
-    expect: str
-    outcome: str
-    needs_emulator: bool = False
-
-
-#: Labels for :attr:`Fault.outcome`.
-OUTCOME_LABELS = {
-    "heals": "Heals by itself",
-    "fix": "Names the fix",
-    "explains": "Explains",
-    "guard": "Loop guard",
+#: The config keys Flask-Dance reads each provider's secret from.
+_DANCE_SECRET_KEYS = {
+    provider.config_key(FLASK_DANCE, "client_secret"): provider.name
+    for provider in PROVIDERS.values()
 }
-
-FAULTS: tuple[Fault, ...] = (
-    Fault(
-        "expired_code",
-        "Expired code, once",
-        "GitHub answers bad_verification_code to the first code, as it does "
-        "to one older than ten minutes.",
-        "No error page: one silent restart, then your account page.",
-        "heals",
-        needs_emulator=True,
-    ),
-    Fault(
-        "code_used_twice",
-        "Code used twice",
-        "The callback is opened twice (a double click, a refresh): the first "
-        "request redeems the code, the second is refused.",
-        "No error page: one silent restart, then your account page.",
-        "heals",
-    ),
-    Fault(
-        "wrong_secret",
-        "Wrong client secret",
-        "The app sends an old secret, as after a rotation nobody deployed.",
-        '"Sign-in is not set up correctly", with incorrect_client_credentials '
-        "and the fingerprint of the secret sent (the right one's is {fingerprint}).",
-        "fix",
-    ),
-    Fault(
-        "secret_newline",
-        "Secret with a trailing newline",
-        "The right secret plus a newline, as when it is read from a file or "
-        "pasted into an environment variable.",
-        "The same page; the secret it shows is 41 characters, not 40.",
-        "fix",
-    ),
-    Fault(
-        "wrong_redirect_uri",
-        "Wrong redirect URI",
-        f"The login sends {WRONG_CALLBACK_PATH}, while the OAuth app has "
-        "/callback registered.",
-        '"Sign-in is not set up correctly", with redirect_uri_mismatch and the '
-        "URI that was sent.",
-        "fix",
-    ),
-    Fault(
-        "user_cancels",
-        "User cancels",
-        "GitHub shows its authorization page, and you press Cancel.",
-        '"Sign-in cancelled", with a button to sign in again.',
-        "explains",
-        needs_emulator=True,
-    ),
-    Fault(
-        "provider_down",
-        "GitHub is down",
-        "The token endpoint answers 502 Bad Gateway, once.",
-        '"GitHub is not responding"; Try again then signs you in.',
-        "explains",
-        needs_emulator=True,
-    ),
-    Fault(
-        "provider_hangs",
-        "GitHub hangs",
-        "The token endpoint holds the request past the app's timeout of {timeout} s.",
-        'After {timeout} s, "GitHub is not responding" instead of a tab that '
-        "spins forever.",
-        "explains",
-        needs_emulator=True,
-    ),
-    Fault(
-        "session_cookie_dropped",
-        "Session cookie dropped",
-        "The session cookie is SameSite=Strict: after you press Authorize on "
-        "GitHub's page, the browser leaves it out on the way back.",
-        'Two silent restarts, then "We could not sign you in", naming the '
-        "missing cookie.",
-        "guard",
-    ),
-)
-FAULTS_BY_NAME = {fault.name: fault for fault in FAULTS}
 
 
 @dataclass(frozen=True)
@@ -188,9 +102,29 @@ class DemoState:
 class _BreakIt:
     """What the panel keeps in ``app.extensions["breakit"]``."""
 
-    def __init__(self, oauth: Any, embedded: EmbeddedGitHub | None) -> None:
+    def __init__(self, oauth: Any, embedded: EmbeddedProviders, dance: Any) -> None:
         self.oauth = oauth
         self.embedded = embedded
+        self.dance = dance
+
+
+class DemoConfig(Config):
+    """The app's config, as this browser's copy of the app reads it.
+
+    Flask-Dance reads its client secrets from the config before every
+    request; while a secret failure is in play, the key it reads answers
+    with the wrong secret the panel chose, for this browser only. (The
+    Authlib clients read the config once; their secret is chosen in
+    :mod:`.authlib_clients`.)
+    """
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value of ``key``, this browser's where it differs."""
+        value = super().get(key, default)
+        provider = _DANCE_SECRET_KEYS.get(key)
+        if provider is None or not has_request_context():
+            return value
+        return secret_sent(provider, FLASK_DANCE, value)
 
 
 class DemoSessionInterface(SecureCookieSessionInterface):
@@ -213,14 +147,16 @@ class DemoSessionInterface(SecureCookieSessionInterface):
 bp = Blueprint("breakit", __name__, url_prefix="/break")
 
 
-def init_app(app: Flask, oauth: Any, embedded: EmbeddedGitHub | None) -> None:
+def init_app(app: Flask, oauth: Any, embedded: EmbeddedProviders, dance: Any) -> None:
     """Add the panel's routes and hooks to the demo app.
 
     :param app: the demo app.
-    :param oauth: its Authlib registry, with a ``github`` client.
-    :param embedded: the embedded provider, or ``None`` for real GitHub.
+    :param oauth: its Authlib registry, one client per provider.
+    :param embedded: the provider emulators.
+    :param dance: its :class:`~example_app.dance.DanceLogins`, or ``None``
+        without Flask-Dance.
     """
-    app.extensions[EXTENSION_KEY] = _BreakIt(oauth, embedded)
+    app.extensions[EXTENSION_KEY] = _BreakIt(oauth, embedded, dance)
     app.session_interface = DemoSessionInterface()
     app.register_blueprint(bp)
     app.before_request(_before_request)
@@ -233,15 +169,23 @@ def _demo() -> _BreakIt:
     return demo
 
 
+def embedded_pair() -> EmbeddedProvider | None:
+    """The emulator this browser's provider and library talk to; ``None``
+    for github.com."""
+    selection = switches.current()
+    return _demo().embedded.get(selection.provider.name, selection.library)
+
+
 @bp.post("/<name>")
 def arm(name: str) -> Response:
     """Arm a failure for this browser's next sign-in, and sign out."""
     fault = FAULTS_BY_NAME.get(name)
-    if fault is None:
+    provider = switches.current().provider.name
+    if fault is None or not fault.offered_for(provider):
         abort(404)
-    embedded = _demo().embedded
+    embedded = embedded_pair()
     if fault.needs_emulator and embedded is None:
-        abort(400, "This failure needs the built-in GitHub emulator.")
+        abort(400, "This failure needs the built-in emulator.")
     if embedded is not None and embedded.started:
         # Drop faults a sign-in that was abandoned halfway left behind.
         embedded.reset()
@@ -257,25 +201,52 @@ def disarm() -> Response:
     return redirect(url_for("home"))
 
 
-def github_client() -> Any:
-    """The Authlib client for this request: the app's ``github`` client, or,
-    while a wrong-secret failure is in play, the same client with the secret
-    the misconfigured app would have."""
-    client = _demo().oauth.github
+@bp.post("/check")
+def check() -> str:
+    """Run ``flask oauth-recover check --probe`` on this app, in this
+    process, against the emulators as this browser's failure left them."""
+    selection = switches.current()
     state = current_state()
-    if state is None or state.phase == ARMED:
-        return client
-    if state.fault.name == "wrong_secret":
-        return _with_secret(client, rotated_secret(client.client_secret))
-    if state.fault.name == "secret_newline":
-        return _with_secret(client, client.client_secret + "\n")
-    return client
+    for library in LIBRARIES:
+        # The check covers both libraries' callbacks for this provider; only
+        # this browser's has its failure.
+        embedded = _demo().embedded.get(selection.provider.name, library)
+        if embedded is not None:
+            chosen = switches.Selection(selection.provider, library)
+            _set_up_provider(embedded, chosen, state if chosen == selection else None)
+    base_url = request.host_url.rstrip("/")
+    args = ["check", selection.client_name, "--probe", "--base-url", base_url]
+    result = current_app.test_cli_runner().invoke(oauth_recover, args)
+    return render_template(
+        "demo/check.html",
+        command=f"{CHECK_COMMAND} --base-url {base_url} {selection.client_name}",
+        output=result.output,
+        exit_code=result.exit_code,
+    )
 
 
-def rotated_secret(secret: str) -> str:
-    """A stand-in for the secret before the last rotation: as long as the
-    real one, and different."""
-    return hashlib.sha1(b"rotated:" + secret.encode()).hexdigest()[: len(secret)]
+def disarm_state() -> None:
+    """Forget the armed failure, as part of another action (a switch)."""
+    _set_state(None)
+
+
+def secret_sent(client: str, library: str, configured: Any) -> Any:
+    """The client secret the app sends: the configured one, or this
+    browser's misconfigured one while a secret failure is in play.
+
+    :param client: the provider of the client asking.
+    :param library: ``"authlib"`` or ``"flask-dance"``.
+    :param configured: the secret the config holds.
+    """
+    if not isinstance(configured, str) or not has_request_context():
+        return configured
+    state = current_state()
+    if state is None or state.phase == ARMED or state.fault.name not in SECRET_FAULTS:
+        return configured
+    selection = switches.current()
+    if (selection.provider.name, selection.library) != (client, library):
+        return configured
+    return misconfigured_secret(state.fault.name, configured)
 
 
 def redirect_uri(callback_url: str) -> str:
@@ -284,11 +255,21 @@ def redirect_uri(callback_url: str) -> str:
 
     :param callback_url: the app's real, registered callback URL.
     """
-    state = current_state()
-    if state is not None and state.fault.name == "wrong_redirect_uri":
+    if _active("wrong_redirect_uri"):
         parts = urlsplit(callback_url)
-        return urlunsplit(parts._replace(path=WRONG_CALLBACK_PATH))
+        return urlunsplit(parts._replace(path=WRONG_CALLBACK_PATH, query=""))
     return callback_url
+
+
+def token_redirect_uri(login_uri: str) -> str:
+    """The redirect URI the token request sends: the login's, or another
+    one while "token request with another redirect URI" is in play.
+
+    :param login_uri: the redirect URI the login sent.
+    """
+    if _active("redirect_differs"):
+        return loopback_alias(login_uri)
+    return login_uri
 
 
 def current_state() -> DemoState | None:
@@ -299,6 +280,8 @@ def current_state() -> DemoState | None:
     name, _, phase = request.cookies.get(DEMO_COOKIE, "").partition(".")
     fault = FAULTS_BY_NAME.get(name)
     if fault is None or phase not in PHASES:
+        return None
+    if not fault.offered_for(switches.current().provider.name):
         return None
     return DemoState(fault, phase)
 
@@ -317,25 +300,32 @@ def finish() -> Fault | None:
 
 
 def panel() -> dict[str, Any]:
-    """What the templates need to draw the panel."""
-    embedded = _demo().embedded
+    """What the templates need to draw the switches and the panel."""
+    selection = switches.current()
+    provider = selection.provider
+    embedded = embedded_pair()
     state = current_state()
-    values = {
-        "timeout": f"{current_app.config['OAUTH_RECOVER_TIMEOUT']:g}",
-        "fingerprint": fingerprint(current_app.config["GITHUB_CLIENT_SECRET"] or ""),
-    }
+    values = _words(selection)
+    faults = [
+        {
+            "fault": fault,
+            "label": OUTCOME_LABELS[fault.outcome],
+            "title": fault.title.format(**values),
+            "simulates": fault.simulates.format(**values),
+            "expect": fault.expect.format(**values),
+            "available": embedded is not None or not fault.needs_emulator,
+        }
+        for fault in FAULTS
+        if fault.offered_for(provider.name)
+    ]
     return {
-        "faults": [
-            {
-                "fault": fault,
-                "label": OUTCOME_LABELS[fault.outcome],
-                "simulates": fault.simulates.format(**values),
-                "expect": fault.expect.format(**values),
-                "available": embedded is not None or not fault.needs_emulator,
-            }
-            for fault in FAULTS
-        ],
+        "selection": selection,
+        "providers": list(PROVIDERS.values()),
+        "libraries": LIBRARIES,
+        "dance_available": switches.dance_available(),
+        "faults": faults,
         "armed": state.fault if state is not None and state.phase == ARMED else None,
+        "check_command": CHECK_COMMAND,
         "provider_url": (
             embedded.emulator.base_url
             if embedded is not None and embedded.started
@@ -344,27 +334,60 @@ def panel() -> dict[str, Any]:
     }
 
 
+def _words(selection: switches.Selection) -> dict[str, str]:
+    provider = selection.provider
+    # The right secret, whatever this browser's copy of the config says.
+    key = provider.config_key(selection.library, "client_secret")
+    secret = dict.get(current_app.config, key)
+    secret = secret if isinstance(secret, str) else ""
+    callback = selection.callback_url()
+    values = {
+        **WORDS[provider.name],
+        "provider": provider.title,
+        "timeout": f"{current_app.config['OAUTH_RECOVER_TIMEOUT']:g}",
+        "fingerprint": fingerprint(secret),
+        "secret_length": str(len(secret)),
+        "secret_length_plus": str(len(secret) + 1),
+        "callback": callback,
+        "callback_path": urlsplit(callback).path,
+        "token_uri": loopback_alias(callback),
+    }
+    values["registered"] = misregistered(provider.name, callback)
+    values["registration"] = REGISTRATIONS.get(provider.name, "").format(**values)
+    return values
+
+
+def _active(fault: str) -> bool:
+    if not has_request_context():
+        return False
+    state = current_state()
+    return state is not None and state.phase != ARMED and state.fault.name == fault
+
+
 def _before_request() -> Response | None:
-    embedded = _demo().embedded
-    if embedded is not None:
-        embedded.ensure_started(current_app._get_current_object())  # type: ignore[attr-defined]
+    demo = _demo()
+    if len(demo.embedded):
         if request.host.split(":")[0] == "127.0.0.1":
-            # The emulator is on 127.0.0.1: serving the app on localhost makes
-            # the provider another site, as github.com is, so that browsers
-            # apply SameSite rules as they would in production.
+            # The emulators are on 127.0.0.1: serving the app on localhost
+            # makes each provider another site, as github.com is, so that
+            # browsers apply SameSite rules as they would in production.
             return redirect(_on_localhost(request.url))
+        demo.embedded.ensure_started(
+            current_app._get_current_object(),  # type: ignore[attr-defined]
+            demo.dance,
+        )
     if request.endpoint == "login":
-        _start_login(embedded)
-    elif request.endpoint == "callback" and "code" in request.args:
-        _redeem_code_first()
+        _start_login()
+    elif switches.current().is_callback() and "code" in request.args:
+        _on_code()
     return None
 
 
-def _start_login(embedded: EmbeddedGitHub | None) -> None:
+def _start_login() -> None:
     state = current_state()
+    embedded = embedded_pair()
     if embedded is not None:
-        # The OAuth app's registered callback is wherever this app serves it.
-        embedded.emulator.callback_url = url_for("callback", _external=True)
+        _set_up_provider(embedded, switches.current(), state)
     if state is None or state.phase != ARMED:
         return
     _set_state(DemoState(state.fault, ACTIVE))
@@ -372,9 +395,8 @@ def _start_login(embedded: EmbeddedGitHub | None) -> None:
         return
     emulator = embedded.emulator
     name = state.fault.name
-    if name == "expired_code":
-        emulator.reject_next_codes(1)
-    elif name == "user_cancels":
+    provider = switches.current().provider
+    if name == "user_cancels":
         embedded.consent.require_next(
             "press Cancel, as someone who changed their mind would."
         )
@@ -382,8 +404,9 @@ def _start_login(embedded: EmbeddedGitHub | None) -> None:
         # The cookie is only left out when the way back starts with a click
         # on the provider's page, so make sure there is one.
         embedded.consent.require_next(
-            "press Authorize. The way back to the app then starts on GitHub's "
-            "site, so the browser leaves the SameSite=Strict cookie out."
+            f"press {WORDS[provider.name]['approve']}. The way back to the app "
+            f"then starts on {provider.title}'s site, so the browser leaves the "
+            "SameSite=Strict cookie out."
         )
     elif name == "provider_down":
         emulator.fail_next_token_requests(502, BAD_GATEWAY_PAGE)
@@ -392,23 +415,49 @@ def _start_login(embedded: EmbeddedGitHub | None) -> None:
         emulator.hang_next_token_requests(timeout + 2)
 
 
+def _set_up_provider(
+    embedded: EmbeddedProvider, selection: switches.Selection, state: DemoState | None
+) -> None:
+    """Make the provider's side what this browser's failure says: the
+    registered callback, and whether the secret has expired."""
+    emulator = embedded.emulator
+    fault = state.fault.name if state is not None else None
+    callback = selection.callback_url()
+    if fault == "unregistered_redirect_uri":
+        callback = misregistered(selection.provider.name, callback)
+    emulator.callback_url = callback
+    emulator.client_secret_expired = fault == "expired_secret"
+
+
+def _on_code() -> None:
+    """A callback with a code, while a failure may want it refused."""
+    state = current_state()
+    if state is None or state.phase != ACTIVE:
+        return
+    if state.fault.name == "expired_code":
+        _set_state(DemoState(state.fault, SPENT))
+        embedded = embedded_pair()
+        if embedded is not None:
+            emulator = embedded.emulator
+            emulator.advance_clock(emulator.code_lifetime + 60)
+    elif state.fault.name == "code_used_twice":
+        _set_state(DemoState(state.fault, SPENT))
+        _redeem_code_first()
+
+
 def _redeem_code_first() -> None:
     """Play the first of two requests to the same callback URL: redeem the
     code at the token endpoint before the app's own request does."""
-    state = current_state()
-    if state is None or state.fault.name != "code_used_twice":
-        return
-    if state.phase != ACTIVE:
-        return
-    _set_state(DemoState(state.fault, SPENT))
-    client = _demo().oauth.github
+    token_url, client_id, client_secret = _token_endpoint()
     try:
         requests.post(
-            client.access_token_url,
+            token_url,
             data={
-                "client_id": client.client_id,
-                "client_secret": client.client_secret,
+                "grant_type": "authorization_code",
+                "client_id": client_id,
+                "client_secret": client_secret,
                 "code": request.args["code"],
+                "redirect_uri": request.base_url,
             },
             headers={"Accept": "application/json"},
             timeout=5,
@@ -417,11 +466,19 @@ def _redeem_code_first() -> None:
         logger.warning("demo: could not redeem the code a first time: %s", exc)
 
 
-def _with_secret(client: Any, secret: str) -> Any:
-    # Same name, same state storage, same endpoints: only the secret differs.
-    variant = copy.copy(client)
-    variant.client_secret = secret
-    return variant
+def _token_endpoint() -> tuple[str, str, str]:
+    """The token URL and the right credentials of this browser's client."""
+    embedded = embedded_pair()
+    if embedded is not None:
+        emulator = embedded.emulator
+        return emulator.token_url, emulator.client_id, emulator.client_secret
+    selection = switches.current()
+    demo = _demo()
+    if selection.library == FLASK_DANCE:
+        blueprint = demo.dance.blueprints[selection.provider.name]
+        return blueprint.token_url, blueprint.client_id, blueprint.client_secret
+    client = demo.oauth.create_client(selection.provider.name)
+    return client.access_token_url, client.client_id, client.client_secret
 
 
 def _set_state(state: DemoState | None) -> None:

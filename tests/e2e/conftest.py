@@ -36,7 +36,15 @@ from werkzeug.serving import make_server
 
 from example_app import create_app
 from example_app.breakit import EXTENSION_KEY
-from example_app.provider import EmbeddedGitHub
+from example_app.dance import URL_PREFIX
+from example_app.provider import DEFAULT_LIBRARY
+from example_app.provider import DEFAULT_PROVIDER
+from example_app.provider import FLASK_DANCE
+from example_app.provider import LIBRARIES
+from example_app.provider import PROVIDERS
+from example_app.provider import EmbeddedProviders
+from example_app.switches import SETUP_COOKIE
+from flask_oauth_recover.providers import profile_named
 from flask_oauth_recover.testing import ProviderEmulator
 
 #: Debian's Chromium; Playwright cannot download a browser of its own here.
@@ -54,6 +62,8 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 #: The demo's token-request timeout here: short, so "GitHub hangs" is quick.
 TIMEOUT = 1.0
+#: Each library, with the id its tests carry.
+LIBRARY_IDS = {DEFAULT_LIBRARY: "authlib", FLASK_DANCE: "flask-dance"}
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _TRACEBACK = "Traceback (most recent call last)"
@@ -85,16 +95,19 @@ class DemoServer:
     exceptions: list[BaseException] = field(default_factory=list)
 
     @property
-    def embedded(self) -> EmbeddedGitHub:
-        """The demo's embedded provider."""
-        embedded: EmbeddedGitHub | None = self.app.extensions[EXTENSION_KEY].embedded
-        assert embedded is not None, "the demo should use the embedded emulator"
+    def embedded(self) -> EmbeddedProviders:
+        """The demo's provider emulators."""
+        embedded: EmbeddedProviders = self.app.extensions[EXTENSION_KEY].embedded
         return embedded
 
-    @property
-    def emulator(self) -> ProviderEmulator:
-        """The running provider emulator."""
-        return self.embedded.ensure_started(self.app)
+    def emulator(
+        self, provider: str = DEFAULT_PROVIDER, library: str = DEFAULT_LIBRARY
+    ) -> ProviderEmulator:
+        """The emulator a provider and library sign in with."""
+        embedded = self.embedded.get(provider, library)
+        assert embedded is not None, "the demo should use the embedded emulator"
+        assert embedded.started, "the demo starts its emulators on a first request"
+        return embedded.emulator
 
 
 @pytest.fixture(scope="package")
@@ -159,6 +172,18 @@ def demo_server() -> Iterator[DemoServer]:
 
 
 @pytest.fixture
+def demo_provider() -> str:
+    """The provider the test signs in with; override to change it."""
+    return DEFAULT_PROVIDER
+
+
+@pytest.fixture
+def demo_library() -> str:
+    """The library the test signs in through; override to change it."""
+    return DEFAULT_LIBRARY
+
+
+@pytest.fixture
 def demo(demo_server: DemoServer) -> Iterator[DemoServer]:
     """The demo with a clean provider: no faults, no recorded requests."""
     demo_server.embedded.reset()
@@ -181,16 +206,27 @@ class Visit:
     :param page: the Playwright page.
     :param demo: the served demo.
     :param name: names its screenshots.
+    :param provider: the provider its logins use.
+    :param library: the library they run through.
     """
 
-    def __init__(self, page: Page, demo: DemoServer, name: str) -> None:
+    def __init__(
+        self,
+        page: Page,
+        demo: DemoServer,
+        name: str,
+        provider: str = DEFAULT_PROVIDER,
+        library: str = DEFAULT_LIBRARY,
+    ) -> None:
         self.page = page
         self.demo = demo
         self.name = name
+        self.provider = provider
+        self.library = library
         self.requests: list[str] = []
         self.responses: list[_Seen] = []
         self._reading = 0
-        #: How many times GitHub's authorization page asked.
+        #: How many times the provider's authorization page asked.
         self.consent_pages = 0
         page.on("request", self._on_request)
         page.on("response", self._on_response)
@@ -222,6 +258,32 @@ class Visit:
             self.page.wait_for_timeout(20)
         raise AssertionError("response bodies did not arrive within 5 s")
 
+    # -- where things are ---------------------------------------------------
+
+    @property
+    def provider_title(self) -> str:
+        """The provider's name, as pages show it."""
+        return PROVIDERS[self.provider].title
+
+    @property
+    def display_name(self) -> str:
+        """The provider's name, as the extension's pages show it."""
+        return profile_named(self.provider).display_name
+
+    @property
+    def emulator(self) -> ProviderEmulator:
+        """The emulator this tab's logins talk to."""
+        return self.demo.emulator(self.provider, self.library)
+
+    @property
+    def callback_path(self) -> str:
+        """The path of the callback the provider sends the browser to."""
+        if self.library == FLASK_DANCE:
+            return f"{URL_PREFIX}/{PROVIDERS[self.provider].dance_name}/authorized"
+        if self.provider == "github":
+            return "/callback"
+        return f"/callback/{self.provider}"
+
     def screenshot(self, label: str = "") -> Path:
         """Save the page as ``screenshots/e2e-<test>[-<label>].png``."""
         SCREENSHOTS.mkdir(exist_ok=True)
@@ -236,6 +298,21 @@ class Visit:
         """Load a page of the demo."""
         self.page.goto(self.demo.url + path)
 
+    def choose(self, provider: str | None = None, library: str | None = None) -> None:
+        """Press the home page's switches, as a person would."""
+        self.open()
+        switches = self.page.locator(".switches")
+        if provider is not None:
+            title = PROVIDERS[provider].title
+            switches.get_by_role("button", name=title, exact=True).click()
+            self.page.wait_for_load_state()
+            self.provider = provider
+        if library is not None:
+            title = LIBRARIES[library]
+            switches.get_by_role("button", name=title, exact=True).click()
+            self.page.wait_for_load_state()
+            self.library = library
+
     def break_it(self, fault: str) -> None:
         """Press a "Break it" button on the home page."""
         self.open()
@@ -243,27 +320,38 @@ class Visit:
         card.get_by_role("button", name="Break it").click()
         self.page.wait_for_load_state()
 
-    def sign_in(self, decision: str = "Authorize", shoot: bool = False) -> None:
-        """Press "Sign in with GitHub"; on GitHub's authorization page, if it
-        asks, press ``decision``; wait for wherever the browser lands.
+    def sign_in(self, decision: str = "authorize", shoot: bool = False) -> None:
+        """Press "Sign in with <provider>"; on the provider's authorization
+        page, if it asks, press Authorize (``decision="authorize"``) or
+        Cancel (``"cancel"``); wait for wherever the browser lands.
 
         :param shoot: keep a screenshot of the authorization page.
         """
-        self.click("Sign in with GitHub", decision, shoot)
+        sign_in = self.page.locator("a[data-sign-in]").first
+        assert sign_in.inner_text() == f"Sign in with {self.provider_title}"
+        sign_in.click()
+        self._authorize(decision, shoot)
 
     def click(
-        self, name: str, decision: str = "Authorize", shoot: bool = False
+        self, name: str, decision: str = "authorize", shoot: bool = False
     ) -> None:
-        """Follow a link by its visible name; on GitHub's authorization page,
-        if it asks, press ``decision``."""
+        """Follow a link by its visible name; on the provider's authorization
+        page, if it asks, press ``decision``."""
         self.page.get_by_role("link", name=name).first.click()
+        self._authorize(decision, shoot)
+
+    def _authorize(self, decision: str, shoot: bool) -> None:
         self.page.wait_for_load_state()
-        if urlsplit(self.page.url).hostname == "127.0.0.1":
-            self.consent_pages += 1
-            if shoot:
-                self.screenshot("github-authorize")
-            self.page.get_by_role("button", name=decision).click()
-            self.page.wait_for_load_state()
+        if urlsplit(self.page.url).hostname != "127.0.0.1":
+            return
+        consent = self.page.locator("form[data-consent]")
+        if not consent.count():
+            return  # the provider's own error page
+        self.consent_pages += 1
+        if shoot:
+            self.screenshot(f"{self.provider}-authorize")
+        consent.locator(f'button[value="{decision}"]').click()
+        self.page.wait_for_load_state()
 
     # -- what a person sees ---------------------------------------------
 
@@ -327,17 +415,38 @@ class Visit:
 
 @pytest.fixture
 def visit(
-    browser: Browser, demo: DemoServer, request: pytest.FixtureRequest
+    browser: Browser,
+    demo: DemoServer,
+    request: pytest.FixtureRequest,
+    demo_provider: str,
+    demo_library: str,
 ) -> Iterator[Visit]:
-    """A fresh browser context on the demo; a screenshot of the last page."""
+    """A fresh browser context on the demo, switched to ``demo_provider``
+    and ``demo_library``; a screenshot of the last page."""
     marker = request.node.get_closest_marker("locale")
     locale = marker.args[0] if marker else "en-US"
     context = browser.new_context(
         locale=locale, viewport={"width": 1100, "height": 800}
     )
     context.set_default_timeout(15_000)
+    # The switches' own cookie, as if pressed (test_providers presses them).
+    context.add_cookies(
+        [
+            {
+                "name": SETUP_COOKIE,
+                "value": f"{demo_provider}.{demo_library}",
+                "url": demo.url,
+            }
+        ]
+    )
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
-    tab = Visit(context.new_page(), demo, name.removeprefix("test_"))
+    tab = Visit(
+        context.new_page(),
+        demo,
+        name.removeprefix("test_"),
+        demo_provider,
+        demo_library,
+    )
     yield tab
     tab.screenshot()
     context.close()
