@@ -171,7 +171,10 @@ def _check(name: str | None, probe: bool, as_json: bool, base_url: bool) -> int:
             )
     clients: dict[str, ClientReport] = {}
     for report in callbacks:
-        if report.client_name not in clients:
+        # By object, not name: an Authlib client and a Flask-Dance
+        # blueprint may both be called "github".
+        key = f"{report.client_name}@{id(report.client):x}"
+        if key not in clients:
             if probe:
                 # Endpoints found through server metadata say which provider
                 # this is only once the metadata is read.
@@ -190,9 +193,9 @@ def _check(name: str | None, probe: bool, as_json: bool, base_url: bool) -> int:
             )
             if probe:
                 _run_probe(client_report)
-            clients[report.client_name] = client_report
+            clients[key] = client_report
         if probe:
-            _run_authorize_probe(report, clients[report.client_name])
+            _run_authorize_probe(report, clients[key])
     app_findings = _unique(
         finding
         for report in callbacks

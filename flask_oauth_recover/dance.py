@@ -44,6 +44,7 @@ from .token_response import check_response
 
 _NEXT_STATE = "_oauth_recover_dance_state"
 _WRAPPED = "_oauth_recover_dance"
+_SENT_SUFFIX = "_oauth_recover_redirect_uri"
 
 
 class DanceStates:
@@ -59,18 +60,23 @@ class DanceStates:
         self.blueprint = blueprint
         self.name = blueprint.name
         self.key = f"{blueprint.name}_oauth_state"
+        self.sent_key = f"{blueprint.name}{_SENT_SUFFIX}"
 
     def get_state_data(self, store: Any, state: str | None) -> dict[str, Any] | None:
         """What the login saved for ``state``, when it is the pending one."""
         if not state or store.get(self.key) != state:
             return None
-        # The URL Flask-Dance's login sent, built the same way.
-        return {"redirect_uri": url_for(".authorized", _external=True)}
+        sent = store.get(self.sent_key)
+        if not isinstance(sent, str):
+            # A login from before the extension: built as Flask-Dance does.
+            sent = url_for(".authorized", _external=True)
+        return {"redirect_uri": sent}
 
     def clear_state_data(self, store: Any, state: str | None) -> None:
         """Forget ``state`` when it is the pending one."""
         if state and store.get(self.key) == state:
             store.pop(self.key, None)
+            store.pop(self.sent_key, None)
 
 
 class DanceClient:
@@ -231,7 +237,7 @@ def _prepare_sessions(blueprint: Any) -> None:
     def session_created(oauth_session: Any) -> Any:
         oauth_session = created(oauth_session) or oauth_session
         oauth_session.register_compliance_hook("access_token_response", check_response)
-        oauth_session.state = functools.partial(_mint, oauth_session)
+        oauth_session.state = functools.partial(_mint, blueprint, oauth_session)
         blueprint.token_url_params.setdefault(
             "timeout", current_app.config["OAUTH_RECOVER_TIMEOUT"]
         )
@@ -240,7 +246,10 @@ def _prepare_sessions(blueprint: Any) -> None:
     blueprint.session_created = session_created
 
 
-def _mint(oauth_session: Any) -> str:
+def _mint(blueprint: Any, oauth_session: Any) -> str:
+    # What the login sends, kept beside Flask-Dance's state: a page must
+    # name that URI, not one rebuilt at the callback.
+    session[f"{blueprint.name}{_SENT_SUFFIX}"] = oauth_session.redirect_uri
     # A restart passes its own state, which carries the login's history.
     chosen = g.pop(_NEXT_STATE, None)
     if isinstance(chosen, str):

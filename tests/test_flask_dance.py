@@ -389,3 +389,26 @@ def test_the_apps_handler_for_oauthlib_errors_wins(
         "the app's own page for a missing code",
     )
     assert signals.names == ["restarts_exhausted"]
+
+
+def test_check_tells_an_authlib_client_and_a_blueprint_of_one_name_apart(
+    provider: ProviderEmulator,
+) -> None:
+    from authlib.integrations.flask_client import OAuth
+
+    app = create_app(provider, SERVER_NAME="app.test")
+    app.config["GITHUB_OAUTH_CLIENT_SECRET"] = "0" * 40
+    oauth = OAuth(app)
+    provider.register(oauth, "github")
+
+    # The app's second login, through Authlib, on the same extension.
+    @app.route("/callback")
+    @OAuthRecover().callback("github")
+    def callback() -> str:
+        return "unused"
+
+    result = app.test_cli_runner().invoke(oauth_recover, ["check", "--probe"])
+
+    assert result.output.count("Client 'github'") == 2, result.output
+    assert "credentials.rejected" in result.output
+    assert result.exit_code == 1, result.output

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pytest
 
-from example_app.provider import FLASK_DANCE
 from flask_oauth_recover.diagnose import fingerprint
 from flask_oauth_recover.i18n import Translator
 from flask_oauth_recover.outcome import OutcomeKind
@@ -181,15 +180,6 @@ def test_wrong_redirect_uri_names_the_uri_to_register(
     # GitHub refuses at the authorization step: no code, no token request.
     assert visit.emulator.token_requests == []
     visit.assert_clean()
-    if visit.library == FLASK_DANCE:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="flask_oauth_recover/dance.py rebuilds the redirect URI "
-                "sent from url_for('.authorized') at the callback instead of "
-                "recording the one the login sent",
-            )
-        )
     diagnoses = visit.diagnoses()
     named = [ids for ids, text in diagnoses.items() if sent in text]
     assert any(ids.startswith("redirect_uri.") for ids in named), diagnoses
