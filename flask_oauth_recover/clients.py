@@ -137,7 +137,12 @@ def _prepare_on_creation(oauth: Any) -> None:
 
     def create_client(name: str) -> Any:
         client = create(name)
-        if client is not None and is_oauth2(client) and current_app:
+        if (
+            client is not None
+            and not getattr(client, _PREPARED, False)
+            and is_oauth2(client)
+            and current_app
+        ):
             prepare(client)
         return client
 
