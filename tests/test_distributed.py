@@ -27,6 +27,8 @@ from .support.browser import on_server
 from .support.servers import GunicornServer
 from .support.servers import RedisServer
 
+pytestmark = pytest.mark.distributed
+
 APP = "tests.apps.redis_app:create_app()"
 SECRET_KEY = "distributed-test-secret-not-for-production"
 LOGINS = 200

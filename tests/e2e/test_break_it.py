@@ -20,6 +20,8 @@ from .conftest import LIBRARY_IDS
 from .conftest import TIMEOUT
 from .conftest import Visit
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture(params=list(LIBRARY_IDS), ids=list(LIBRARY_IDS.values()))
 def demo_library(request: pytest.FixtureRequest) -> str:

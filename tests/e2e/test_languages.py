@@ -19,6 +19,8 @@ from flask_oauth_recover.testing import ProviderEmulator
 from ..conftest import create_app
 from .conftest import SCREENSHOTS
 
+pytestmark = pytest.mark.e2e
+
 #: A browser locale that should land on each of our languages.
 BROWSER_LOCALE = {
     "en": "en-US",

@@ -21,6 +21,8 @@ from flask_oauth_recover.pages import TITLES
 from .conftest import LIBRARY_IDS
 from .conftest import Visit
 
+pytestmark = pytest.mark.e2e
+
 #: The login the account page shows, per provider: its login field.
 LOGINS = {
     "github": "octocat",
