@@ -63,6 +63,7 @@ from .providers import Profile
 from .providers.profile import CREDENTIALS
 from .providers.profile import PROBE_UNREGISTERED
 from .providers.profile import TRANSIENT
+from .token_response import REDIRECTED
 from .token_response import ProviderResponseError
 
 EXIT_OK = 0
@@ -337,22 +338,29 @@ def probe_client(client: Any, profile: Profile | None = None) -> dict[str, str]:
         profile = provider_of(client, str(client.name)).profile
     url = endpoint_of(client, "credentials") or "(from the server metadata)"
     try:
-        client.fetch_access_token(code=PROBE_CODE_PREFIX + secrets.token_urlsafe(12))
+        # No redirects: a 307 would have the secret posted again, elsewhere.
+        client.fetch_access_token(
+            code=PROBE_CODE_PREFIX + secrets.token_urlsafe(12), allow_redirects=False
+        )
     except AuthlibBaseError as exc:
         answer = str(exc.error or "")
         status = getattr(exc, "status", None)
         reading = profile.read_token_error(
             answer, exc.description or None, status, getattr(exc, "error_codes", ())
         )
-    except (ProviderResponseError, requests.RequestException) as exc:
-        # The exception's text may quote the request; its type and the
-        # endpoint say enough.
-        return {
-            "result": "error",
-            "url": url,
-            "detail": f"{type(exc).__name__}: the token endpoint could not be "
-            "reached or did not answer in OAuth's format",
-        }
+    except ProviderResponseError as exc:
+        if exc.reason == REDIRECTED:
+            return {
+                "result": "error",
+                "url": url,
+                "detail": f"the token endpoint answered HTTP {exc.status}, a "
+                "redirect; the probe does not follow it, which would send the "
+                "client secret to another address: use the address it "
+                "redirects to as the token endpoint, if it is the provider's",
+            }
+        return _unreachable(url, exc)
+    except requests.RequestException as exc:
+        return _unreachable(url, exc)
     else:
         return {
             "result": "error",
@@ -371,6 +379,17 @@ def probe_client(client: Any, profile: Profile | None = None) -> dict[str, str]:
         "answer": answer,
         "detail": f"the answer {answer!r} does not tell whether the credentials "
         "are right",
+    }
+
+
+def _unreachable(url: str, exc: Exception) -> dict[str, str]:
+    # The exception's text may quote the request; its type and the
+    # endpoint say enough.
+    return {
+        "result": "error",
+        "url": url,
+        "detail": f"{type(exc).__name__}: the token endpoint could not be "
+        "reached or did not answer in OAuth's format",
     }
 
 

@@ -25,6 +25,8 @@ from authlib.integrations.base_client import OAuthError
 from flask import g
 
 HOOK_MARK = "_oauth_recover_hook"
+#: The reason of a :class:`ProviderResponseError` for a redirect.
+REDIRECTED = "the token endpoint answered with a redirect"
 SENT_KEY = "_oauth_recover_token_request"
 
 
@@ -102,6 +104,10 @@ def check_response(resp: requests.Response) -> requests.Response:
         raise ProviderResponseError(
             resp.status_code, "the provider reported an outage", retry_after
         )
+    if 300 <= resp.status_code < 400:
+        # Only where redirects are not followed (check --probe): following
+        # one would send the client secret wherever it points.
+        raise ProviderResponseError(resp.status_code, REDIRECTED, retry_after)
     body = _parse_body(resp)
     if body is None:
         challenge = _challenge_error(resp)

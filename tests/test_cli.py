@@ -3,10 +3,14 @@ the provider emulator says to ``--probe``, with click's runner."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+import threading
 from collections.abc import Callable
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -533,3 +537,55 @@ def test_an_unknown_profile_name_exits_2(make_app: AppFactory) -> None:
 
     assert result.exit_code == 2
     assert "client 'github': unknown provider profile 'gitlub'" in result.output
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Answers every POST with what the server was told to answer, and
+    records the request bodies it received."""
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        length = int(self.headers.get("Content-Length") or 0)
+        server: Any = self.server
+        server.bodies.append(self.rfile.read(length).decode())
+        self.send_response(server.status)
+        for name, value in server.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def answering(status: int, **headers: str) -> Iterator[Any]:
+    """A loopback HTTP server answering ``status`` with ``headers``."""
+    server: Any = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    server.status, server.headers, server.bodies = status, headers, []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_the_token_probe_never_follows_a_redirect_with_the_secret(
+    make_app: AppFactory, provider: ProviderEmulator, status: int
+) -> None:
+    with answering(200) as elsewhere:
+        thief = f"http://127.0.0.1:{elsewhere.server_address[1]}/token"
+        with answering(status, Location=thief) as token_endpoint:
+            url = f"http://127.0.0.1:{token_endpoint.server_address[1]}/token"
+            app = make_app(client_overrides={"access_token_url": url})
+
+            result = check(app, "--probe", "--json")
+
+    assert result.exit_code == 2, result.output
+    [client] = report(result)["clients"]
+    assert client["probe"]["result"] == "error"
+    assert f"HTTP {status}, a redirect" in client["probe"]["detail"]
+    assert len(token_endpoint.bodies) == 1
+    assert elsewhere.bodies == []
