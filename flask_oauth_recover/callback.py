@@ -4,15 +4,14 @@ run, and, when it fails, restarted or explained."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import math
 import secrets
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import after_this_request
 from flask import current_app
 from flask import g
 from flask import redirect
@@ -22,6 +21,11 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from . import signals
+from .app_state import current_state
+from .callback_cookie import finished_location
+from .callback_cookie import remember_finished
+from .callback_cookie import remember_recipe
+from .callback_cookie import remembered_recipe
 from .callback_params import CallbackParams
 from .callback_params import InvalidCallback
 from .callback_params import QueryValues
@@ -48,7 +52,9 @@ from .diagnose import snapshot_login
 from .diagnose import state_entry
 from .duplicate import CLAIMS_KEY
 from .duplicate import claim_callback
+from .duplicate import record_outcome
 from .duplicate import record_restart
+from .duplicate import record_success
 from .duplicate import release_claims
 from .duplicate import wait_for_first_callback
 from .log_line import log_line
@@ -62,8 +68,6 @@ from .restart import no_store
 from .restart import recipe_from_request
 from .restart import recipe_from_signed_state
 from .restart import recipe_from_state_data
-from .restart import remember_recipe
-from .restart import remembered_recipe
 from .restart import restart_authorization
 from .state import CODE_MISSING
 from .state import CODE_REFUSED
@@ -74,6 +78,7 @@ from .state import SignedState
 from .state import read_state
 from .token_response import SENT_KEY
 from .token_response import sent_token_request
+from .used_states import first_use
 
 logger = logging.getLogger("flask_oauth_recover")
 
@@ -81,9 +86,6 @@ logger = logging.getLogger("flask_oauth_recover")
 #: or ``None`` out (see ``OAuthRecover.error_page_handler``).
 ErrorPageHandler = Callable[[Outcome], "ResponseReturnValue | None"]
 
-DONE_KEY = "_oauth_recover_done"
-#: How long a finished login's callback URL still leads to where it went.
-REPLAY_SECONDS = 600
 # Sec-Purpose, Purpose, X-Purpose and X-Moz, read from the environ: building
 # the headers object costs more than the check on every callback.
 _PREFETCH_ENVIRON = ("HTTP_SEC_PURPOSE", "HTTP_PURPOSE", "HTTP_X_PURPOSE", "HTTP_X_MOZ")
@@ -179,26 +181,33 @@ class CallbackRun:
         except InvalidCallback as exc:
             return self._invalid(exc.reason)
 
-        state_data = self._state_data(params.state)
-        if state_data is None:
-            replay = _replayed_destination(params.state)
-            if replay is not None:
-                return no_store(redirect(replay))
-            self.signed = self._read_signed(params.state)
-        if (state_data is not None or self.signed is not None) and not claim_callback(
-            self.client, params.state
-        ):
-            # A duplicate of a callback in flight (double click): let the
-            # first one finish, then follow it instead of spending the code.
-            restarted_to = wait_for_first_callback(self.client, str(params.state))
-            if restarted_to is not None:
-                return no_store(redirect(restarted_to))
-            state_data = self._state_data(params.state)
-            replay = _replayed_destination(params.state)
-            if state_data is None and replay is not None:
-                return no_store(redirect(replay))
+        state = params.state
+        state_data = self._state_data(state)
         # Authlib deletes the entry as the view runs; keep it for diagnosis.
-        self.state_entry = state_entry(self.client, params.state, self.session)
+        # With a cache, the session keeps only this entry, and a request in
+        # flight may have cleared the data already: the entry alone proves
+        # that the state is this browser's.
+        self.state_entry = state_entry(self.client, state, self.session)
+        if state is not None and state_data is None and self.state_entry is None:
+            finished = finished_location(self.client_name, state)
+            if finished is not None:
+                return no_store(redirect(finished))
+            self.signed = self._read_signed(state)
+            if self.signed is not None and not first_use(
+                self.client, state, current_state().used_states, self._max_age()
+            ):
+                # Whatever the first callback with it decided, a repeat is
+                # a stranger's link: it must not restart, page or alert.
+                self.signed = None
+                return self._invalid("the state was already used")
+        elif state is not None:
+            followed = self._follow_first(state)
+            if followed is not None:
+                return followed
+            if state_data is None:
+                # The session holds the entry, the cache lost the data: the
+                # session vouches for the state, whatever its age.
+                self.signed = read_state(state, math.inf, self.client_name)
         try:
             rv = view(*args, **kwargs)
         except Exception as exc:
@@ -215,13 +224,49 @@ class CallbackRun:
                 # restart still heals a transient failure; anything else
                 # keeps the app's answer, with our signal and log line.
                 return self._handle(caught, params, state_data, answer=rv) or rv
-        if not params.state or SENT_KEY not in request_globals:
+        if not state or SENT_KEY not in request_globals:
             # No code was spent: nothing to remember, and Flask makes the
             # response itself, as without the extension.
             return rv  # type: ignore[no-any-return]
         response = current_app.make_response(rv)
-        _remember_success(params.state, response)
+        location = response.location if 300 <= response.status_code < 400 else None
+        if not location or _netloc(location) not in ("", request.host):
+            location = f"{request.script_root}/"
+        remember_finished(response, self.client_name, state, location)
+        record_success(location)
         return response
+
+    def _follow_first(self, state: str) -> Response | None:
+        """Claim the callback for ``state``, pending in this session; when a
+        request of the same browser holds it (a double click), wait for it
+        and answer as it did. ``None``: this request goes on."""
+        app_state = current_state()
+        if claim_callback(
+            self.client,
+            state,
+            app_state.claims,
+            app_state.used_states,
+            self._max_age(),
+        ):
+            return None
+        first = wait_for_first_callback(self.client, state, app_state.claims)
+        if first.restarted_to is not None:
+            return no_store(redirect(first.restarted_to))
+        if (
+            self._state_data(state) is not None
+            or state_entry(self.client, state, self.session) is not None
+        ):
+            # The first request's session is not visible here (cookie
+            # sessions on another worker): spend the code; a restart heals.
+            return None
+        if first.finished_to is not None:
+            response = no_store(redirect(first.finished_to))
+            remember_finished(response, self.client_name, state, first.finished_to)
+            return response
+        if first.outcome is not None:
+            # Its page again, without a second log line or signal.
+            return self._respond(first.outcome, None, announce=False)
+        return None
 
     def _handle(
         self,
@@ -275,10 +320,12 @@ class CallbackRun:
         data = self.client.framework.get_state_data(self.session, state)
         return dict(data) if isinstance(data, dict) else None
 
+    def _read_signed(self, state: str | None) -> SignedState | None:
+        return read_state(state, self._max_age(), self.client_name)
+
     @staticmethod
-    def _read_signed(state: str | None) -> SignedState | None:
-        max_age = float(current_app.config["OAUTH_RECOVER_STATE_MAX_AGE"])
-        return read_state(state, max_age)
+    def _max_age() -> int:
+        return int(current_app.config["OAUTH_RECOVER_STATE_MAX_AGE"])
 
     def _failed(
         self,
@@ -290,15 +337,16 @@ class CallbackRun:
     ) -> Response:
         if params.state:
             self.client.framework.clear_state_data(session, params.state)
+        remembered: Recipe | None = None
         if state_data is not None:
             # The session proves the state is this browser's: its age is
             # irrelevant, only its history counts.
-            self.signed = read_state(params.state, math.inf)
-            recipe = recipe_from_state_data(state_data)
+            self.signed = read_state(params.state, math.inf, self.client_name)
+            recipe = remembered = recipe_from_state_data(state_data)
         else:
+            # Never kept for "try again": a signed state is anyone's to send.
             recipe = recipe_from_signed_state(self.signed)
         self.login = snapshot_login(params.state, self.state_entry, state_data)
-        remember_recipe(self.client_name, recipe)
         history = self.signed.history if self.signed else ""
         if failure.kind is FailureKind.TRANSIENT:
             letter = _history_letter(failure)
@@ -320,7 +368,8 @@ class CallbackRun:
             kind = OutcomeKind.UNAVAILABLE
         else:
             kind = OutcomeKind.CONFIG_ERROR
-        return self._respond(self._outcome(kind, failure, history, recipe), exc, answer)
+        outcome = self._outcome(kind, failure, history, recipe)
+        return self._respond(outcome, exc, answer, remember=remembered)
 
     def _invalid(
         self, reason: str, answer: ResponseReturnValue | None = None
@@ -408,8 +457,28 @@ class CallbackRun:
         outcome: Outcome,
         exc: Exception | None,
         answer: ResponseReturnValue | None = None,
+        *,
+        remember: Recipe | None = None,
+        announce: bool = True,
     ) -> Response:
-        self._announce(outcome)
+        """The answer for ``outcome``: the app's own (``answer``, its
+        ``error_page_handler``, its Flask error handler) or our page.
+
+        :param remember: the login's recipe, for the page's "try again".
+        :param announce: send the signal and log line (not for a duplicate
+            repeating its first request's page).
+        """
+        if announce:
+            self._announce(outcome)
+            record_outcome(outcome)
+        if remember is not None:
+            client_name = self.client_name
+
+            @after_this_request
+            def keep_recipe(response: Response) -> Response:
+                remember_recipe(response, client_name, remember)
+                return response
+
         if answer is not None:
             return current_app.make_response(answer)
         handler = self.error_page_handler
@@ -492,37 +561,11 @@ def _is_prefetch(environ: dict[str, Any]) -> bool:
     return False
 
 
-def _state_digest(state: str) -> str:
-    return hashlib.sha256(state.encode()).hexdigest()[:16]
-
-
-def _remember_success(state: str, response: Response) -> None:
-    location = response.location if 300 <= response.status_code < 400 else None
-    if not location or _netloc(location) not in ("", request.host):
-        location = f"{request.script_root}/"
-    session[DONE_KEY] = {
-        "state": _state_digest(state),
-        "to": location,
-        "at": int(time.time()),
-    }
-
-
 def _netloc(url: str) -> str | None:
     try:
         return urlsplit(url).netloc
     except ValueError:
         return None
-
-
-def _replayed_destination(state: str | None) -> str | None:
-    done = session.get(DONE_KEY)
-    if not state or not isinstance(done, dict):
-        return None
-    fresh = time.time() - float(done.get("at", 0)) < REPLAY_SECONDS
-    if fresh and done.get("state") == _state_digest(state):
-        location = done.get("to")
-        return location if isinstance(location, str) else None
-    return None
 
 
 def _reference() -> str:

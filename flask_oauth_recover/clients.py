@@ -190,7 +190,7 @@ def prepare(client: Any) -> None:
         redirect_uri: str | None = None, **kwargs: Any
     ) -> dict[str, Any]:
         if not kwargs.get("state"):
-            kwargs["state"] = mint_state(redirect_uri=redirect_uri)
+            kwargs["state"] = mint_state(client.name, redirect_uri=redirect_uri)
         return create(redirect_uri, **kwargs)  # type: ignore[no-any-return]
 
     authorize = client.authorize_access_token

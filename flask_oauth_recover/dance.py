@@ -254,7 +254,7 @@ def _mint(blueprint: Any, oauth_session: Any) -> str:
     chosen = g.pop(_NEXT_STATE, None)
     if isinstance(chosen, str):
         return chosen
-    return mint_state(redirect_uri=oauth_session.redirect_uri)
+    return mint_state(blueprint.name, redirect_uri=oauth_session.redirect_uri)
 
 
 def _dialect(blueprint: Any, view: Callable[..., Any]) -> Callable[..., Any]:

@@ -14,6 +14,7 @@ from flask import Flask
 from flask import current_app
 from flask.typing import ResponseReturnValue
 
+from .app_state import AppState
 from .callback import CallbackRun
 from .callback import ErrorPageHandler
 from .clients import EXTENSION_KEY
@@ -71,7 +72,7 @@ class OAuthRecover:
         app.config.setdefault("OAUTH_RECOVER_PROVIDERS", {})
         for profile in app.config["OAUTH_RECOVER_PROVIDERS"].values():
             profile_named(profile)
-        state = _AppState(Registry(oauth or self._oauth))
+        state = AppState(Registry(oauth or self._oauth))
         app.extensions[EXTENSION_KEY] = state
         # Before any request, so that the app's own login view, which is
         # never wrapped, already sends a state minted by the extension.
@@ -158,10 +159,3 @@ class OAuthRecover:
                 "OAuthRecover(app, oauth=oauth)"
             )
         return oauth
-
-
-class _AppState:
-    """What one app keeps in ``app.extensions["oauth_recover"]``."""
-
-    def __init__(self, registry: Registry) -> None:
-        self.registry = registry

@@ -9,7 +9,9 @@ what may be missing when a login loops.
 The redirect URI comes only from what the login sent: the state data
 Authlib saved, or the origin in the signed state plus the callback's own
 path. Nothing from the callback's query is reused or stored: anyone can
-put anything there.
+put anything there. A signed origin is used only when it is this request's
+own or a trusted host's: a state minted for a login sent with a hostile
+``Host`` header carries that host, and a victim must not be sent there.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from urllib.parse import parse_qsl
 from urllib.parse import unquote_plus
 from urllib.parse import urlsplit
 
+from flask import current_app
 from flask import redirect
 from flask import request
-from flask import session
+from werkzeug.sansio.utils import host_is_trusted
 from werkzeug.wrappers import Response
 
+from .diagnose.addresses import Address
 from .diagnose.addresses import request_view
 from .state import SignedState
 from .state import mint_state
@@ -60,7 +64,6 @@ PROVIDER_PARAMS = frozenset(
         "oauth_recover",
     }
 )
-RETRY_KEY = "_oauth_recover_retry"
 
 
 @dataclass
@@ -74,21 +77,6 @@ class Recipe:
 
     redirect_uri: str | None
     params: dict[str, str] = field(default_factory=dict)
-
-    def to_session(self) -> dict[str, Any]:
-        return {"redirect_uri": self.redirect_uri, "params": self.params}
-
-    @classmethod
-    def from_session(cls, data: object) -> Recipe | None:
-        if not isinstance(data, dict):
-            return None
-        redirect_uri = data.get("redirect_uri")
-        params = data.get("params")
-        if not isinstance(params, dict) or not (
-            redirect_uri is None or isinstance(redirect_uri, str)
-        ):
-            return None
-        return cls(redirect_uri, {str(k): str(v) for k, v in params.items()})
 
 
 def recipe_from_state_data(state_data: dict[str, Any]) -> Recipe:
@@ -110,14 +98,19 @@ def recipe_from_signed_state(signed: SignedState | None) -> Recipe:
     minus what the provider added is it, but anyone can add to a URL: it is
     used only when its digest is the one the signed state carries. Else the
     signed origin plus this callback's path, without a query. Scope and
-    extras are the client's defaults.
+    extras are the client's defaults. A signed origin that is neither this
+    request's nor a trusted host's (``SERVER_NAME``, ``TRUSTED_HOSTS``) is
+    replaced by this request's own.
 
     :param signed: the callback's signed state; ``None`` keeps the client's
         default redirect URI.
     """
     if signed is None or not signed.origin:
         return Recipe(None)
-    path = f"{signed.origin}{request.script_root}{request.path}"
+    origin = signed.origin if origin_is_trusted(signed.origin) else _own_origin()
+    if origin is None:
+        return Recipe(None)
+    path = f"{origin}{request.script_root}{request.path}"
     # Kept as the browser sent it: re-encoding would change the digest.
     query = "&".join(
         part
@@ -126,6 +119,31 @@ def recipe_from_signed_state(signed: SignedState | None) -> Recipe:
     )
     candidate = f"{path}?{query}" if query else path
     return Recipe(candidate if signed.sent(candidate) else path)
+
+
+def origin_is_trusted(origin: str) -> bool:
+    """May a restart send the browser to ``origin``? Only when it is this
+    request's own host, or one the app trusts: the host of ``SERVER_NAME``
+    or one ``TRUSTED_HOSTS`` allows.
+
+    :param origin: ``scheme://host[:port]``, e.g. from a signed state.
+    """
+    address = Address.parse(origin)
+    view = request_view()
+    if address is None or address.scheme not in ("http", "https"):
+        return False
+    if view.host_known and address.same_origin(view.seen):
+        return True
+    server_name = current_app.config.get("SERVER_NAME")
+    trusted = list(current_app.config.get("TRUSTED_HOSTS") or ())
+    if server_name:
+        trusted.append(server_name)
+    return bool(trusted) and host_is_trusted(address.host, trusted)
+
+
+def _own_origin() -> str | None:
+    view = request_view()
+    return view.seen.origin if view.host_known else None
 
 
 def recipe_from_request() -> Recipe | None:
@@ -140,12 +158,13 @@ def recipe_from_request() -> Recipe | None:
 def restart_authorization(client: Any, recipe: Recipe, history: str) -> Response:
     """Redirect to the provider's authorize URL with a fresh state.
 
-    :param client: the Authlib OAuth 2 client.
+    :param client: the Authlib OAuth 2 client (or the extension's stand-in
+        for a library's client, which restarts through its own login).
     :param recipe: what to ask for.
     :param history: the login's failed attempts, one letter each; its length
         is the restart count the new state carries.
     """
-    state = mint_state(history, recipe.redirect_uri)
+    state = mint_state(str(client.name), history, recipe.redirect_uri)
     rv = client.create_authorization_url(
         recipe.redirect_uri, state=state, **recipe.params
     )
@@ -159,16 +178,3 @@ def no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
-
-
-def remember_recipe(client_name: str, recipe: Recipe) -> None:
-    """Keep the recipe so a "try again" link can repeat the login."""
-    session[RETRY_KEY] = {"client": client_name, **recipe.to_session()}
-
-
-def remembered_recipe(client_name: str) -> Recipe | None:
-    """The recipe :func:`remember_recipe` kept for this client, if any."""
-    data = session.get(RETRY_KEY)
-    if not isinstance(data, dict) or data.get("client") != client_name:
-        return None
-    return Recipe.from_session(data)

@@ -13,6 +13,12 @@ callback needs to know even when the session cookie never comes back:
 - the time it was issued, so that a signature is accepted only for
   ``OAUTH_RECOVER_STATE_MAX_AGE`` seconds.
 
+The signature also binds the state to the app and to the client it was
+minted for, without carrying either: the same state presented at another
+client's callback, or at another app sharing the secret key, does not
+verify. Keys in ``SECRET_KEY_FALLBACKS`` verify too, so rotating the key
+does not turn pending logins into strangers' links.
+
 A valid signature proves the state was issued by this app, not that the
 browser presenting it is the one it was issued to: it is evidence, never
 authentication. Authlib still checks the state against the session.
@@ -20,8 +26,6 @@ authentication. Authlib still checks the state against the session.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import secrets
@@ -29,7 +33,10 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import current_app
+from .signing import b64
+from .signing import sign
+from .signing import unb64
+from .signing import verify
 
 #: One letter per failed attempt in a signed state's history.
 CODE_REFUSED = "c"
@@ -47,8 +54,7 @@ MAX_HISTORY = 16
 #: A state issued this far in the future (clock skew between workers) is
 #: still accepted.
 CLOCK_SKEW = 60
-_SALT = b"flask-oauth-recover state v2:"
-_MAC_BYTES = 16
+_PURPOSE = "state v3"
 _DIGEST_BYTES = 8
 _FIELDS = 6
 
@@ -79,10 +85,14 @@ class SignedState:
         return len(self.history)
 
 
-def mint_state(history: str = "", redirect_uri: str | None = None) -> str:
+def mint_state(
+    client_name: str, history: str = "", redirect_uri: str | None = None
+) -> str:
     """A new random state, signed, carrying ``history`` and what the
     redirect URI being sent was.
 
+    :param client_name: the client the state is minted for; it verifies
+        only at that client's callback.
     :param history: the login's failed attempts so far (letters above).
     :param redirect_uri: the redirect URI sent with it; ``None`` when the
         client's default is used.
@@ -92,34 +102,35 @@ def mint_state(history: str = "", redirect_uri: str | None = None) -> str:
             secrets.token_urlsafe(16),
             history or "-",
             _base36(int(time.time())),
-            _b64(origin_of(redirect_uri).encode()),
+            b64(origin_of(redirect_uri).encode()),
             uri_digest(redirect_uri or ""),
         )
     )
-    return f"{payload}.{_mac(payload)}"
+    return f"{payload}.{sign(payload, client_name, _PURPOSE)}"
 
 
-def read_state(state: str | None, max_age: float) -> SignedState | None:
+def read_state(
+    state: str | None, max_age: float, client_name: str
+) -> SignedState | None:
     """The :class:`SignedState` in ``state``, or ``None`` when it was not
-    minted by this app, was tampered with, or is older than ``max_age``
-    seconds.
+    minted by this app for ``client_name``, was tampered with, or is older
+    than ``max_age`` seconds.
 
     :param state: the callback's ``state`` parameter (untrusted).
     :param max_age: ``OAUTH_RECOVER_STATE_MAX_AGE``.
+    :param client_name: the client whose callback received it.
     """
-    if not state:
+    if state is None or not looks_minted(state):
         return None
     parts = state.split(".")
-    if len(parts) != _FIELDS:
-        return None
     payload, mac = state.rpartition(".")[::2]
-    if not hmac.compare_digest(mac, _mac(payload)):
+    if not verify(payload, mac, client_name, _PURPOSE):
         return None
     _, history, issued, origin, digest = parts[:5]
     try:
         issued_at = int(issued, 36)
-        origin_text = base64.urlsafe_b64decode(origin + "=" * (-len(origin) % 4))
-    except (ValueError, binascii.Error):
+        origin_text = unb64(origin)
+    except ValueError:
         return None
     age = time.time() - issued_at
     if not -CLOCK_SKEW <= age <= max_age:
@@ -130,6 +141,13 @@ def read_state(state: str | None, max_age: float) -> SignedState | None:
     return SignedState(
         history, origin_text.decode("utf-8", "replace"), issued_at, digest
     )
+
+
+def looks_minted(state: str | None) -> bool:
+    """Has ``state`` the shape of a state this extension mints, whether or
+    not its signature holds? (Evidence for a secret key that differs
+    between instances, never a reason to trust it.)"""
+    return state is not None and state.count(".") == _FIELDS - 1
 
 
 def origin_of(url: str | None) -> str:
@@ -146,23 +164,7 @@ def origin_of(url: str | None) -> str:
 
 def uri_digest(url: str) -> str:
     """A short digest of ``url``, as a state carries it."""
-    return _b64(hashlib.sha256(url.encode()).digest()[:_DIGEST_BYTES])
-
-
-def _mac(payload: str) -> str:
-    key = current_app.secret_key
-    if not key:
-        # Without a secret key nothing can be signed: a random key makes
-        # every signature fail, so no lost state is ever trusted.
-        key = secrets.token_bytes(32)
-    if isinstance(key, str):
-        key = key.encode()
-    digest = hmac.new(key, _SALT + payload.encode(), hashlib.sha256).digest()
-    return _b64(digest[:_MAC_BYTES])
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    return b64(hashlib.sha256(url.encode()).digest()[:_DIGEST_BYTES])
 
 
 def _base36(number: int) -> str:

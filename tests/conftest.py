@@ -47,12 +47,19 @@ def create_app(
     recover: OAuthRecover | None = None,
     client_overrides: dict[str, Any] | None = None,
     template_folder: str = "templates",
+    import_name: str = __name__,
+    cache: Any = None,
     **config: Any,
 ) -> Flask:
-    """A small app with the usual Authlib login, wrapped by the extension."""
-    app = Flask(__name__, template_folder=template_folder)
+    """A small app with the usual Authlib login, wrapped by the extension.
+
+    :param import_name: the app's name (apps sharing a secret key differ
+        by it).
+    :param cache: a cache for Authlib's state data (``OAuth(app, cache=...)``).
+    """
+    app = Flask(import_name, template_folder=template_folder)
     app.config.update(TESTING=True, SECRET_KEY=SECRET_KEY, **config)
-    oauth = OAuth(app)
+    oauth = OAuth(app, cache=cache)
     provider.register(oauth, "github", **(client_overrides or {}))
     recover = recover or OAuthRecover()
     recover.init_app(app)
@@ -102,6 +109,29 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+class MemoryCache:
+    """The cache interface Authlib's ``OAuth(app, cache=...)`` expects, in
+    memory, with the atomic ``add`` Flask-Caching and cachelib have."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any:
+        return self.values.get(key)
+
+    def set(self, key: str, value: Any, timeout: int | None = None) -> None:
+        self.values[key] = value
+
+    def add(self, key: str, value: Any, timeout: int | None = None) -> bool:
+        if key in self.values:
+            return False
+        self.values[key] = value
+        return True
+
+    def delete(self, key: str) -> None:
+        self.values.pop(key, None)
 
 
 class SignalRecorder:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs
 from urllib.parse import urlencode
 from urllib.parse import urlsplit
@@ -24,7 +25,9 @@ import flask_oauth_recover.state
 from flask_oauth_recover import OAuthRecover
 from flask_oauth_recover.testing import ProviderEmulator
 
+from .apps.multi_provider import create_app as multi_provider_app
 from .conftest import SECRET_KEY
+from .conftest import MemoryCache
 from .conftest import SignalRecorder
 from .support.raw import raw_callback
 
@@ -145,24 +148,17 @@ def test_anonymous_error_links_never_alert(
     assert "evil.example" not in pages[0].text
 
 
-def test_a_replayed_signed_state_expires(
-    app: Flask,
-    provider: ProviderEmulator,
-    signals: SignalRecorder,
-    clock: Clock,
+def test_a_signed_state_is_refused_once_it_expires(
+    app: Flask, provider: ProviderEmulator, signals: SignalRecorder, clock: Clock
 ) -> None:
-    cookieless = app.test_client(use_cookies=False)
-    page, visited = provider.follow(cookieless, cookieless.get("/login"))
-    assert signals.names[-1] == "restarts_exhausted"
-    last_callback = visited[-1]
-
-    replays_now = [app.test_client().get(last_callback) for _ in range(3)]
+    callback = provider_answer(app.test_client().get("/login"))
     clock.offset = 601
-    replays_later = [app.test_client().get(last_callback) for _ in range(20)]
 
-    assert {replay.status_code for replay in replays_now} == {500}
-    assert {replay.status_code for replay in replays_later} == {400}
-    assert signals.names.count("restarts_exhausted") == 1 + 3
+    replays = [app.test_client().get(callback) for _ in range(3)]
+
+    assert {replay.status_code for replay in replays} == {400}
+    assert signals.names == ["invalid_callback"] * 3
+    assert all("Location" not in replay.headers for replay in replays)
 
 
 def test_the_state_lifetime_is_configurable(
@@ -364,3 +360,226 @@ def test_a_hostile_host_on_the_try_again_link_gets_the_invalid_page(
     assert "This sign-in link is not valid" in response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store"
     assert provider.authorize_requests == []
+
+
+# 13. Second review: replays, duplicates, hosts and clients ------------------
+
+
+def cache_modes() -> pytest.MarkDecorator:
+    """Each attack once with Authlib's shared cache, once without one (the
+    extension's in-process record)."""
+    return pytest.mark.parametrize(
+        "shared_cache", [False, True], ids=["in-process", "shared-cache"]
+    )
+
+
+@cache_modes()
+def test_a_replayed_link_never_hands_over_the_victim_s_authorization(
+    make_app: Callable[..., Flask], provider: ProviderEmulator, shared_cache: bool
+) -> None:
+    app = make_app(cache=MemoryCache() if shared_cache else None)
+    link = "/callback?" + urlencode({"code": "x", "state": attackers_state(app)})
+    victim = app.test_client()
+    victim.get("/")
+    restarted = victim.get(link)
+    assert restarted.status_code == 302
+    victims_state = query(restarted.location)["state"]
+
+    # The same link again, from the attacker's cookie-less client.
+    replay = app.test_client(use_cookies=False).get(link)
+
+    assert replay.status_code == 400
+    assert "Location" not in replay.headers
+    assert victims_state not in replay.text
+    provider.follow(victim, restarted)
+    assert victim.get("/profile").text.startswith("signed in as octocat")
+
+
+@cache_modes()
+def test_one_signed_state_pages_operators_once(
+    make_app: Callable[..., Flask],
+    signals: SignalRecorder,
+    caplog: pytest.LogCaptureFixture,
+    shared_cache: bool,
+) -> None:
+    app = make_app(cache=MemoryCache() if shared_cache else None)
+    link = "/callback?" + urlencode(
+        {"error": "application_suspended", "state": attackers_state(app)}
+    )
+
+    with caplog.at_level(logging.INFO, logger="flask_oauth_recover"):
+        pages = [app.test_client(use_cookies=False).get(link) for _ in range(50)]
+
+    assert [page.status_code for page in pages] == [500] + [400] * 49
+    assert signals.names == ["configuration_error"] + ["invalid_callback"] * 49
+    levels = [record.levelname for record in caplog.records]
+    assert levels == ["ERROR"] + ["WARNING"] * 49
+
+
+def test_a_history_run_up_elsewhere_pages_operators_once(
+    app: Flask,
+    provider: ProviderEmulator,
+    signals: SignalRecorder,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The attacker loses the cookie twice on purpose, then keeps the third
+    # callback, whose state says the login is out of restarts.
+    attacker = app.test_client(use_cookies=False)
+    answer = provider_answer(attacker.get("/login"))
+    for _ in range(2):
+        answer = provider_answer(attacker.get(answer))
+    signals.sent.clear()
+
+    with caplog.at_level(logging.INFO, logger="flask_oauth_recover"):
+        pages = [app.test_client(use_cookies=False).get(answer) for _ in range(5)]
+
+    assert [page.status_code for page in pages] == [500, 400, 400, 400, 400]
+    assert signals.names == ["restarts_exhausted"] + ["invalid_callback"] * 4
+    errors = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert len(errors) == 1
+
+
+def test_a_hostile_host_at_login_never_becomes_the_victim_s_redirect_uri(
+    app: Flask, provider: ProviderEmulator
+) -> None:
+    login = app.test_client().get("/login", headers={"Host": "evil.example"})
+    assert query(login.location)["redirect_uri"] == "http://evil.example/callback"
+    state = query(login.location)["state"]
+    victim = app.test_client()
+
+    restarted = victim.get("/callback?" + urlencode({"code": "x", "state": state}))
+    page = victim.get(
+        "/callback?" + urlencode({"error": "application_suspended", "state": state})
+    )
+    again = victim.get("/callback?oauth_recover=retry")
+
+    assert query(restarted.location)["redirect_uri"] == "http://localhost/callback"
+    assert page.status_code == 400  # the state was used by the first link
+    assert query(again.location)["redirect_uri"] == "http://localhost/callback"
+    assert "evil.example" not in restarted.location + again.location
+
+
+def test_a_signed_origin_on_a_trusted_host_is_kept(
+    make_app: Callable[..., Flask], provider: ProviderEmulator
+) -> None:
+    app = make_app(TRUSTED_HOSTS=["localhost", ".app.example"])
+    login = app.test_client().get("/login", headers={"Host": "www.app.example"})
+    state = query(login.location)["state"]
+
+    restarted = app.test_client().get(
+        "/callback?" + urlencode({"code": "x", "state": state})
+    )
+
+    assert query(restarted.location)["redirect_uri"] == (
+        "http://www.app.example/callback"
+    )
+
+
+def test_a_config_page_from_a_stranger_s_state_keeps_no_recipe(
+    app: Flask, provider: ProviderEmulator
+) -> None:
+    login = app.test_client().get(
+        "/login?prompt=consent", headers={"Host": "evil.example"}
+    )
+    state = query(login.location)["state"]
+    victim = app.test_client()
+
+    page = victim.get(
+        "/callback?" + urlencode({"error": "application_suspended", "state": state})
+    )
+    again = victim.get("/callback?oauth_recover=retry")
+
+    assert page.status_code == 500
+    assert "Set-Cookie" not in page.headers
+    params = query(again.location)
+    assert params["redirect_uri"] == "http://localhost/callback"
+    assert "prompt" not in params
+
+
+def test_a_state_minted_for_one_client_is_a_stranger_s_link_at_another(
+    provider: ProviderEmulator, signals: SignalRecorder
+) -> None:
+    with ProviderEmulator(profile="gitlab") as gitlab:
+        app = multi_provider_app(provider, gitlab)
+        attacker = app.test_client()
+        github_state = query(attacker.get("/login/github").location)["state"]
+
+        answer = app.test_client().get(
+            "/auth/gitlab?" + urlencode({"code": "x", "state": github_state})
+        )
+
+        assert answer.status_code == 400
+        assert "Location" not in answer.headers
+        assert signals.names == ["invalid_callback"]
+        assert gitlab.token_requests == []
+
+
+def test_apps_sharing_a_secret_key_refuse_each_other_s_states(
+    make_app: Callable[..., Flask], provider: ProviderEmulator
+) -> None:
+    first = make_app(import_name="first_app")
+    second = make_app(import_name="second_app")
+    state = attackers_state(first)
+
+    answer = second.test_client().get(
+        "/callback?" + urlencode({"code": "x", "state": state})
+    )
+
+    assert answer.status_code == 400
+    assert provider.token_requests == []
+
+
+def test_a_double_click_that_reaches_the_same_worker_later_follows_the_first(
+    app: Flask, provider: ProviderEmulator
+) -> None:
+    # A sync worker serves the second click after the first; the browser
+    # dropped the first response, so the second carries the old cookie.
+    browser = app.test_client()
+    callback = provider_answer(browser.get("/login?next=/profile"))
+    old_cookie = browser.get_cookie("session")
+    assert old_cookie is not None
+    first = browser.get(callback)
+    browser.set_cookie("session", old_cookie.value)
+
+    second = browser.get(callback)
+
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert second.location == first.location == "/profile"
+    assert len(provider.token_requests) == 1
+    assert browser.get("/profile").text.startswith("signed in as octocat")
+
+
+def test_concurrent_double_clicks_on_cookie_sessions_exchange_the_code_once(
+    app: Flask, provider: ProviderEmulator
+) -> None:
+    browser = app.test_client()
+    callback = provider_answer(browser.get("/login?next=/profile"))
+    cookie = browser.get_cookie("session")
+    assert cookie is not None
+    provider.hang_next_token_requests(1.0)
+
+    def click() -> TestResponse:
+        tab = app.test_client()
+        tab.set_cookie("session", cookie.value)
+        return tab.get(callback)
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(click)
+        assert provider.wait_for_token_requests(1, timeout=10)
+        second = pool.submit(click)
+        responses = [first.result(), second.result()]
+
+    assert [response.status_code for response in responses] == [302, 302]
+    assert {response.location for response in responses} == {"/profile"}
+    assert len(provider.token_requests) == 1
+    kept = app.test_client()
+    kept.set_cookie("session", session_cookie(responses[1]))
+    assert kept.get("/profile").text.startswith("signed in as octocat")
+
+
+def session_cookie(response: TestResponse) -> str:
+    for header in response.headers.getlist("Set-Cookie"):
+        name, _, rest = header.partition("=")
+        if name == "session":
+            return rest.split(";")[0]
+    raise AssertionError("no session cookie was set")

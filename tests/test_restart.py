@@ -18,7 +18,9 @@ from werkzeug.test import TestResponse
 from werkzeug.wrappers import Response
 
 from flask_oauth_recover import OAuthRecover
-from flask_oauth_recover.restart import RETRY_KEY
+from flask_oauth_recover.callback_cookie import COOKIE_NAME
+from flask_oauth_recover.signing import b64
+from flask_oauth_recover.signing import sign
 from flask_oauth_recover.state import read_state
 from flask_oauth_recover.testing import ProviderEmulator
 
@@ -126,7 +128,7 @@ def test_expired_code_restarts(client: FlaskClient, provider: ProviderEmulator) 
     assert len(authorize_urls(provider, visited)) == 1
 
 
-def test_code_used_in_another_browser_restarts_there(
+def test_a_callback_used_in_one_browser_is_a_stranger_s_link_in_another(
     app: Flask, client: FlaskClient, provider: ProviderEmulator
 ) -> None:
     callback = approve(client.get("/login"))
@@ -135,8 +137,10 @@ def test_code_used_in_another_browser_restarts_there(
 
     response = other.get(callback)
 
-    assert response.status_code == 302
-    assert response.location.startswith(provider.authorize_url)
+    assert response.status_code == 400
+    assert "This sign-in link is not valid" in response.text
+    assert "Location" not in response.headers
+    assert len(provider.token_requests) == 1  # the first browser's only
 
 
 SENT = "http://localhost/callback?a=1&b=two+words"
@@ -303,14 +307,12 @@ def test_gave_up_page_names_the_missing_cookie(
     make_app: Callable[..., Flask], provider: ProviderEmulator
 ) -> None:
     app = make_app(OAUTH_RECOVER_SHOW_DETAILS=True)
-    client = app.test_client(use_cookies=False)
+    browser = app.test_client(use_cookies=False)
+    api = app.test_client(use_cookies=False)
+    api.environ_base["HTTP_ACCEPT"] = "application/json"
 
-    response, _ = provider.follow(
-        client, client.get("/login", headers={"Accept": "application/json"})
-    )
-    json_response = client.get(
-        response.request.full_path, headers={"Accept": "application/json"}
-    )
+    response, _ = provider.follow(browser, browser.get("/login"))
+    json_response, _ = provider.follow(api, api.get("/login"))
 
     assert 'data-diagnosis="session.cookie_missing"' in response.text
     assert json_response.json is not None
@@ -374,7 +376,7 @@ def test_try_again_without_a_remembered_login_uses_the_callback_s_own_url(
     assert again.location.startswith(provider.authorize_url)
     assert params["redirect_uri"] == "http://localhost/callback"
     with app.app_context():
-        signed = read_state(params["state"], 600)
+        signed = read_state(params["state"], 600, "github")
     # A fresh login: its count starts again, bound to this host.
     assert signed is not None
     assert (signed.history, signed.origin) == ("", "http://localhost")
@@ -422,22 +424,47 @@ def test_try_again_never_uses_another_client_s_login(
     assert "prompt" not in params
 
 
+def signed_cookie(app: Flask, payload: str, client_name: str = "github") -> str:
+    """A callback cookie value signed as the extension signs one."""
+    with app.test_request_context():
+        return f"{payload}.{sign(payload, client_name, 'callback cookie v1')}"
+
+
+def recipe_payload(data: Any) -> str:
+    return "r." + b64(json.dumps(data).encode())
+
+
 @pytest.mark.parametrize(
-    "remembered",
+    "value",
     [
-        "not a recipe",
-        {"client": "github", "redirect_uri": "https://evil.example/cb", "params": "x"},
-        {"client": "github", "redirect_uri": 42, "params": {"prompt": "consent"}},
+        "not signed",
+        "r.e30.forged-signature",
+        "signed:" + recipe_payload(["https://evil.example/cb", "x"]),
+        "signed:" + recipe_payload([42, {"prompt": "consent"}]),
+        "signed:r.not-base64-json",
+        "signed:" + recipe_payload("not a list"),
+        "work:" + recipe_payload(["http://localhost/callback", {"prompt": "x"}]),
     ],
-    ids=["not-a-dict", "params-not-a-dict", "redirect-uri-not-a-string"],
+    ids=[
+        "unsigned",
+        "forged",
+        "params-not-a-dict",
+        "redirect-uri-not-a-string",
+        "not-json",
+        "not-a-pair",
+        "another-client-s",
+    ],
 )
-def test_a_malformed_remembered_login_is_ignored(
-    client: FlaskClient, provider: ProviderEmulator, remembered: Any
+def test_a_malformed_or_foreign_remembered_login_is_ignored(
+    app: Flask, provider: ProviderEmulator, value: str
 ) -> None:
-    # Left by another version of the extension, say: the session is signed,
-    # but its shape is not ours to trust.
-    with client.session_transaction() as session:
-        session[RETRY_KEY] = remembered
+    # Left by another version of the extension, or by someone else: the
+    # cookie is the browser's to send, so its shape is not ours to trust.
+    client = app.test_client()
+    kind, _, payload = value.partition(":")
+    if kind in ("signed", "work"):
+        value = signed_cookie(app, payload, "github" if kind == "signed" else "work")
+    client.set_cookie(COOKIE_NAME, value, path="/callback")
 
     again = client.get("/callback?oauth_recover=retry")
 

@@ -10,7 +10,9 @@ import pytest
 from flask import Flask
 
 import flask_oauth_recover.state as state_module
+from flask_oauth_recover.signing import sign
 from flask_oauth_recover.state import MAX_HISTORY
+from flask_oauth_recover.state import looks_minted
 from flask_oauth_recover.state import mint_state
 from flask_oauth_recover.state import origin_of
 from flask_oauth_recover.state import read_state
@@ -18,6 +20,7 @@ from flask_oauth_recover.state import uri_digest
 
 NOW = 1_800_000_000.0
 URI = "https://app.example:8443/auth/github?next=%2Fcart"
+CLIENT = "github"
 
 
 class FrozenTime:
@@ -44,7 +47,7 @@ def app_context() -> Iterator[Flask]:
 
 
 def test_a_minted_state_reads_back(clock: FrozenTime) -> None:
-    signed = read_state(mint_state("ck", URI), 600)
+    signed = read_state(mint_state(CLIENT, "ck", URI), 600, CLIENT)
 
     assert signed is not None
     assert (signed.history, signed.attempt) == ("ck", 2)
@@ -55,13 +58,13 @@ def test_a_minted_state_reads_back(clock: FrozenTime) -> None:
 
 
 def test_every_state_is_new() -> None:
-    states = {mint_state() for _ in range(100)}
+    states = {mint_state(CLIENT) for _ in range(100)}
 
     assert len(states) == 100
 
 
 def test_the_default_redirect_uri_has_no_origin() -> None:
-    signed = read_state(mint_state(), 600)
+    signed = read_state(mint_state(CLIENT), 600, CLIENT)
 
     assert signed is not None
     assert (signed.history, signed.origin, signed.attempt) == ("", "", 0)
@@ -70,24 +73,60 @@ def test_the_default_redirect_uri_has_no_origin() -> None:
 
 @pytest.mark.parametrize("field", range(6))
 def test_changing_any_field_breaks_the_signature(field: int) -> None:
-    parts = mint_state("c", URI).split(".")
+    parts = mint_state(CLIENT, "c", URI).split(".")
     parts[field] = parts[field][:-1] + ("A" if parts[field][-1] != "A" else "B")
 
-    assert read_state(".".join(parts), 600) is None
+    assert read_state(".".join(parts), 600, CLIENT) is None
 
 
 def test_another_apps_key_does_not_verify(app_context: Flask) -> None:
-    state = mint_state("c", URI)
+    state = mint_state(CLIENT, "c", URI)
     app_context.secret_key = "another-key"
 
-    assert read_state(state, 600) is None
+    assert read_state(state, 600, CLIENT) is None
+
+
+def test_a_state_verifies_only_for_its_client() -> None:
+    state = mint_state(CLIENT, "c", URI)
+
+    assert read_state(state, 600, "gitlab") is None
+    assert read_state(state, 600, CLIENT) is not None
+
+
+def test_a_state_verifies_only_in_its_app(app_context: Flask) -> None:
+    state = mint_state(CLIENT, "c", URI)
+    other = Flask("another_app")
+    other.secret_key = app_context.secret_key
+
+    with other.app_context():
+        assert read_state(state, 600, CLIENT) is None
+
+
+def test_a_rotated_key_still_verifies_pending_states(app_context: Flask) -> None:
+    state = mint_state(CLIENT, "c", URI)
+    app_context.secret_key = "the-new-key"
+    app_context.config["SECRET_KEY_FALLBACKS"] = ["", "state-test-key"]
+
+    signed = read_state(state, 600, CLIENT)
+
+    assert signed is not None
+    assert signed.history == "c"
+    assert read_state(mint_state(CLIENT), 600, CLIENT) is not None
+
+
+def test_the_minted_shape_is_recognised_without_its_signature() -> None:
+    assert looks_minted(mint_state(CLIENT, "c", URI))
+    assert looks_minted("a.b.c.d.e.f")
+    assert not looks_minted("a.b.c.d.e")
+    assert not looks_minted("eyJhbGciOiJIUzI1NiJ9.e30.sig")
+    assert not looks_minted(None)
 
 
 def test_without_a_secret_key_nothing_verifies(app_context: Flask) -> None:
     app_context.secret_key = None
-    state = mint_state("c", URI)
+    state = mint_state(CLIENT, "c", URI)
 
-    assert read_state(state, 600) is None
+    assert read_state(state, 600, CLIENT) is None
 
 
 @pytest.mark.parametrize(
@@ -95,10 +134,10 @@ def test_without_a_secret_key_nothing_verifies(app_context: Flask) -> None:
     [(0, True), (600, True), (601, False), (-60, True), (-61, False)],
 )
 def test_age_limits(clock: FrozenTime, age: float, accepted: bool) -> None:
-    state = mint_state("", URI)
+    state = mint_state(CLIENT, "", URI)
     clock.now = NOW + age
 
-    assert (read_state(state, 600) is not None) is accepted
+    assert (read_state(state, 600, CLIENT) is not None) is accepted
 
 
 @pytest.mark.parametrize(
@@ -106,34 +145,36 @@ def test_age_limits(clock: FrozenTime, age: float, accepted: bool) -> None:
     [None, "", "plain-state", "a.b.c", "a.b.c.d.e.f.g", "....."],
 )
 def test_foreign_states_are_not_ours(value: str | None) -> None:
-    assert read_state(value, 600) is None
+    assert read_state(value, 600, CLIENT) is None
 
 
 def forge(history: str, uri: str = URI, issued: str | None = None) -> str:
     """A state signed with the app's own key, as only the app can make."""
-    nonce, _, minted, origin, digest, _ = mint_state("", uri).split(".")
+    nonce, _, minted, origin, digest, _ = mint_state(CLIENT, "", uri).split(".")
     payload = ".".join([nonce, history, issued or minted, origin, digest])
-    return f"{payload}.{state_module._mac(payload)}"
+    return f"{payload}.{sign(payload, CLIENT, state_module._PURPOSE)}"
 
 
 def test_the_history_must_be_made_of_known_letters() -> None:
-    assert read_state(forge("cz"), 600) is None
-    every_letter = read_state(forge("cskmg"), 600)
+    assert read_state(forge("cz"), 600, CLIENT) is None
+    every_letter = read_state(forge("cskmg"), 600, CLIENT)
     assert every_letter is not None
     assert every_letter.history == "cskmg"
-    assert read_state(forge("c" * MAX_HISTORY), 600) is not None
-    assert read_state(forge("c" * (MAX_HISTORY + 1)), 600) is None
+    assert read_state(forge("c" * MAX_HISTORY), 600, CLIENT) is not None
+    assert read_state(forge("c" * (MAX_HISTORY + 1)), 600, CLIENT) is None
 
 
 def test_an_unreadable_time_is_refused() -> None:
-    assert read_state(forge("-", issued="not*base36"), 600) is None
+    assert read_state(forge("-", issued="not*base36"), 600, CLIENT) is None
 
 
 def test_the_origin_is_decoded_leniently() -> None:
     weird = base64.urlsafe_b64encode(b"\xff\xfe").rstrip(b"=").decode()
-    nonce, history, minted, _, digest, _ = mint_state().split(".")
+    nonce, history, minted, _, digest, _ = mint_state(CLIENT).split(".")
     payload = ".".join([nonce, history, minted, weird, digest])
-    signed = read_state(f"{payload}.{state_module._mac(payload)}", 600)
+    signed = read_state(
+        f"{payload}.{sign(payload, CLIENT, state_module._PURPOSE)}", 600, CLIENT
+    )
 
     assert signed is not None
     assert signed.origin == "\ufffd\ufffd"
@@ -159,7 +200,7 @@ def test_an_origin_of_any_length_reads_back(length: int) -> None:
     # Every length of base64 text, each with its own padding to restore.
     uri = f"https://{'h' * length}.example/cb"
 
-    signed = read_state(mint_state("c", uri), 600)
+    signed = read_state(mint_state(CLIENT, "c", uri), 600, CLIENT)
 
     assert signed is not None
     assert signed.origin == f"https://{'h' * length}.example"

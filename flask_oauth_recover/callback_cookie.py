@@ -1,0 +1,127 @@
+"""What the browser keeps for a callback, for a few minutes after a login:
+where a finished login went, so that a repeat of its callback (the back
+button, a reload) lands there again instead of spending a used code; or
+what a failed login asked for, so that "try again" repeats it.
+
+It is a cookie of its own, not a session key: scoped to the callback's
+path, so no other request carries it or pays for reading it, and set to
+expire after :data:`REPLAY_SECONDS`, so it leaves nothing behind. Its value
+is signed with the app's secret key and bound to the app and the client
+(:mod:`.signing`); one that does not verify is ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import quote
+
+from flask import request
+from werkzeug.wrappers import Response
+
+from .restart import Recipe
+from .signing import b64
+from .signing import sign
+from .signing import unb64
+from .signing import verify
+from .state import uri_digest
+
+#: The cookie's name.
+COOKIE_NAME = "oauth_recover"
+#: How long a finished login's callback URL still leads to where it went,
+#: and a failed one's "try again" repeats it.
+REPLAY_SECONDS = 600
+_PURPOSE = "callback cookie v1"
+_FINISHED = "d"
+_RECIPE = "r"
+
+
+def remember_finished(
+    response: Response, client_name: str, state: str, location: str
+) -> None:
+    """Let a repeat of this callback (same ``state``) go to ``location``.
+
+    :param response: the callback's response, which sets the cookie.
+    :param client_name: the client whose callback it is.
+    :param state: the callback's ``state``.
+    :param location: where the callback sent the user (a path or a URL on
+        this host).
+    """
+    fields = (
+        _FINISHED,
+        uri_digest(state),
+        str(int(time.time())),
+        b64(location.encode()),
+    )
+    _set(response, client_name, ".".join(fields))
+
+
+def finished_location(client_name: str, state: str) -> str | None:
+    """Where a finished login with ``state`` sent the user, if this browser
+    finished it lately."""
+    fields = _read(client_name)
+    if fields is None or len(fields) != 4 or fields[0] != _FINISHED:
+        return None
+    _, digest, finished_at, location = fields
+    if digest != uri_digest(state) or not finished_at.isdigit():
+        return None
+    if time.time() - int(finished_at) >= REPLAY_SECONDS:
+        return None
+    try:
+        return unb64(location).decode() or None
+    except ValueError:
+        return None
+
+
+def remember_recipe(response: Response, client_name: str, recipe: Recipe) -> None:
+    """Let "try again" repeat the login ``recipe`` describes.
+
+    :param response: the response that sets the cookie.
+    :param client_name: the client whose callback it is.
+    :param recipe: what the login asked for.
+    """
+    data = json.dumps([recipe.redirect_uri, recipe.params], separators=(",", ":"))
+    _set(response, client_name, f"{_RECIPE}.{b64(data.encode())}")
+
+
+def remembered_recipe(client_name: str) -> Recipe | None:
+    """The recipe :func:`remember_recipe` kept for this client, if any."""
+    fields = _read(client_name)
+    if fields is None or len(fields) != 2 or fields[0] != _RECIPE:
+        return None
+    try:
+        redirect_uri, params = json.loads(unb64(fields[1]))
+    except ValueError:
+        return None
+    if not (redirect_uri is None or isinstance(redirect_uri, str)):
+        return None
+    if not isinstance(params, dict):
+        return None
+    return Recipe(redirect_uri, {str(k): str(v) for k, v in params.items()})
+
+
+def _set(response: Response, client_name: str, payload: str) -> None:
+    response.set_cookie(
+        COOKIE_NAME,
+        f"{payload}.{sign(payload, client_name, _PURPOSE)}",
+        max_age=REPLAY_SECONDS,
+        path=_callback_path(),
+        secure=request.is_secure,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def _read(client_name: str) -> list[str] | None:
+    value = request.cookies.get(COOKIE_NAME)
+    if not value:
+        return None
+    payload, _, mac = value.rpartition(".")
+    if not payload or not verify(payload, mac, client_name, _PURPOSE):
+        return None
+    return payload.split(".")
+
+
+def _callback_path() -> str:
+    # As the browser sends it: the cookie comes back only to this path.
+    return quote(request.script_root + request.path, safe="/:@!$&'()*+,;=-._~")

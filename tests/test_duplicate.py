@@ -1,0 +1,335 @@
+"""Double clicks: the first request for a callback claims its state, a
+duplicate of the same browser waits for it and follows it, and only a
+request whose session holds the state may claim at all."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask import g
+from flask import session
+from werkzeug.wrappers import Response
+
+import flask_oauth_recover.duplicate as duplicate
+from flask_oauth_recover.duplicate import CLAIM_SECONDS
+from flask_oauth_recover.duplicate import CLAIMS_KEY
+from flask_oauth_recover.duplicate import LOCAL_CLAIMS
+from flask_oauth_recover.duplicate import FirstOutcome
+from flask_oauth_recover.duplicate import LocalClaims
+from flask_oauth_recover.duplicate import claim_callback
+from flask_oauth_recover.duplicate import record_outcome
+from flask_oauth_recover.duplicate import record_restart
+from flask_oauth_recover.duplicate import record_success
+from flask_oauth_recover.duplicate import release_claims
+from flask_oauth_recover.duplicate import wait_for_first_callback
+from flask_oauth_recover.used_states import LocalRecord
+from flask_oauth_recover.used_states import first_use
+from flask_oauth_recover.used_states import state_key
+
+from .conftest import MemoryCache
+
+
+class Clock:
+    """Stands in for the ``time`` module the claims read."""
+
+    def __init__(self) -> None:
+        self.now = 500.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(duplicate, "time", fake)
+    return fake
+
+
+@pytest.fixture
+def app() -> Iterator[Flask]:
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="duplicate-test-key", OAUTH_RECOVER_TIMEOUT=5)
+    yield app
+
+
+class TimedCache(MemoryCache):
+    """A memory cache that also keeps the lifetime each value was set for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timeouts: dict[str, int | None] = {}
+
+    def set(self, key: str, value: Any, timeout: int | None = None) -> None:
+        super().set(key, value, timeout)
+        self.timeouts[key] = timeout
+
+
+def client(cache: Any = None) -> Any:
+    return SimpleNamespace(name="github", framework=SimpleNamespace(cache=cache))
+
+
+def test_a_state_is_claimed_once_while_its_claim_lives(clock: Clock) -> None:
+    claims = LocalClaims()
+
+    first = claims.take("k")
+
+    assert first is not None
+    assert claims.take("k") is None
+    assert claims.get("k") is first
+    assert claims.take("other") is not None
+    clock.now += CLAIM_SECONDS - 0.5
+    assert claims.take("k") is None
+    clock.now += 0.5
+    assert claims.get("k") is None
+    assert claims.take("k") is not None
+
+
+def test_claims_are_bounded_and_expired_ones_dropped(clock: Clock) -> None:
+    claims = LocalClaims(limit=2)
+    for key in "abc":
+        assert claims.take(key) is not None
+        clock.now += 1
+
+    assert claims.get("a") is None
+    assert claims.get("b") is not None
+    assert claims.get("c") is not None
+    clock.now += CLAIM_SECONDS
+    claims.take("d")
+    assert len(claims._claims) == 1
+    assert LocalClaims().limit == LOCAL_CLAIMS == 1024
+
+
+def test_a_claim_without_a_cache_is_this_worker_s_and_marks_the_state_used(
+    app: Flask, clock: Clock
+) -> None:
+    claims, used = LocalClaims(), LocalRecord()
+    github = client()
+
+    with app.test_request_context():
+        assert claim_callback(github, "s", claims, used, 600) is True
+        assert claim_callback(github, "s", claims, used, 600) is False
+        [entry] = g.get(CLAIMS_KEY)
+
+    assert entry[:2] == [state_key(github, "s"), None]
+    assert entry[3:] == ["finished ", 600]
+    # A stranger with the same state, signed only, finds it used.
+    assert first_use(github, "s", used, 600) is False
+
+
+def test_a_claim_with_a_cache_is_every_worker_s(app: Flask) -> None:
+    cache = TimedCache()
+    github = client(cache)
+    other_worker = LocalClaims()
+
+    with app.test_request_context():
+        assert claim_callback(github, "s", LocalClaims(), LocalRecord(), 60) is True
+        [entry] = g.get(CLAIMS_KEY)
+    with app.test_request_context():
+        assert claim_callback(github, "s", other_worker, LocalRecord(), 60) is False
+        assert g.get(CLAIMS_KEY) is None
+
+    key = state_key(github, "s")
+    assert cache.values == {key: "pending"}
+    assert entry[1] is cache
+    assert entry[4] == CLAIM_SECONDS  # never shorter than a claim
+    assert first_use(github, "s", LocalRecord(), 600) is False
+
+
+def test_release_hands_the_outcome_and_session_to_this_worker_s_duplicates(
+    app: Flask,
+) -> None:
+    claims = LocalClaims()
+    github = client()
+    with app.test_request_context():
+        claim_callback(github, "s", claims, LocalRecord(), 600)
+        session["user"] = "octocat"
+        record_success("/cart")
+        response = Response()
+        release_claims(response)
+        assert g.get(CLAIMS_KEY) is None
+        first_session = session._get_current_object()  # type: ignore[attr-defined]
+        assert session.modified  # Flask saves it itself: no cache here
+        assert "Set-Cookie" not in response.headers
+
+    claim = claims.get(state_key(github, "s"))
+    assert claim is not None
+    assert claim.done.is_set()
+    assert claim.outcome == "finished /cart"
+    assert claim.session is first_session
+
+
+def test_release_saves_the_session_first_for_other_workers(app: Flask) -> None:
+    cache = TimedCache()
+    github = client(cache)
+    with app.test_request_context():
+        claim_callback(github, "s", LocalClaims(), LocalRecord(), 900)
+        session["user"] = "octocat"
+        record_restart("https://provider.example/authorize?state=t")
+        response = Response()
+        release_claims(response)
+        assert not session.modified
+
+    assert "session=" in response.headers["Set-Cookie"]
+    key = state_key(github, "s")
+    assert cache.values[key] == "restarted https://provider.example/authorize?state=t"
+    assert cache.timeouts[key] == 900
+
+
+def test_a_view_that_raised_releases_without_a_session(app: Flask) -> None:
+    claims = LocalClaims()
+    github = client()
+    with app.test_request_context():
+        claim_callback(github, "s", claims, LocalRecord(), 600)
+        release_claims(None)
+
+    claim = claims.get(state_key(github, "s"))
+    assert claim is not None
+    assert claim.done.is_set()
+    assert (claim.outcome, claim.session) == ("finished ", None)
+
+
+def test_release_without_a_claim_does_nothing(app: Flask) -> None:
+    with app.test_request_context():
+        response = Response()
+        release_claims(response)
+
+    assert "Set-Cookie" not in response.headers
+
+
+def first_request(
+    app: Flask, claims: LocalClaims, github: Any, record: Any, **values: Any
+) -> None:
+    """A first request that claims ``s``, records an outcome, and ends."""
+    with app.test_request_context():
+        claim_callback(github, "s", claims, LocalRecord(), 600)
+        session.update(values)
+        record()
+        release_claims(Response())
+
+
+def test_a_duplicate_follows_a_finished_first_with_its_session(app: Flask) -> None:
+    claims = LocalClaims()
+    github = client()
+    first_request(app, claims, github, lambda: record_success("/cart"), user="o")
+
+    with app.test_request_context():
+        session["_state_github_s"] = {"data": "stale"}
+        outcome = wait_for_first_callback(github, "s", claims)
+        assert dict(session) == {"user": "o"}
+
+    assert outcome == FirstOutcome(finished_to="/cart")
+
+
+def test_a_duplicate_follows_a_restart(app: Flask) -> None:
+    claims = LocalClaims()
+    github = client()
+    first_request(app, claims, github, lambda: record_restart("https://p/a?state=t"))
+
+    with app.test_request_context():
+        outcome = wait_for_first_callback(github, "s", claims)
+
+    assert outcome == FirstOutcome(restarted_to="https://p/a?state=t")
+
+
+def test_a_duplicate_repeats_the_first_page(app: Flask) -> None:
+    claims = LocalClaims()
+    github = client()
+    page = object()
+    first_request(app, claims, github, lambda: record_outcome(page))
+
+    with app.test_request_context():
+        outcome = wait_for_first_callback(github, "s", claims)
+
+    assert outcome == FirstOutcome(outcome=page)
+
+
+def test_a_duplicate_waits_for_the_first_to_finish(app: Flask) -> None:
+    claims = LocalClaims()
+    github = client()
+    claimed, outcome = threading.Event(), []
+
+    def duplicate_request() -> None:
+        claimed.wait()
+        with app.test_request_context():
+            outcome.append(wait_for_first_callback(github, "s", claims))
+
+    waiter = threading.Thread(target=duplicate_request)
+    waiter.start()
+    with app.test_request_context():
+        claim_callback(github, "s", claims, LocalRecord(), 600)
+        claimed.set()
+        record_success("/done")
+        release_claims(Response())
+    waiter.join(timeout=10)
+
+    assert outcome == [FirstOutcome(finished_to="/done")]
+
+
+def test_across_workers_a_duplicate_reloads_the_session_from_the_store(
+    app: Flask,
+) -> None:
+    cache = MemoryCache()
+    github = client(cache)
+    cache.set(state_key(github, "s"), b"finished /cart")
+
+    with app.test_request_context(headers={"Cookie": "session=garbage"}):
+        session["stale"] = True
+        outcome = wait_for_first_callback(github, "s", LocalClaims())
+        assert "stale" not in session
+
+    assert outcome == FirstOutcome(finished_to="/cart")
+
+
+def test_a_duplicate_stops_waiting_for_a_first_that_never_ends(
+    app: Flask, clock: Clock
+) -> None:
+    cache = MemoryCache()
+    github = client(cache)
+    cache.set(state_key(github, "s"), "pending")
+
+    with app.test_request_context():
+        outcome = wait_for_first_callback(github, "s", LocalClaims())
+
+    assert outcome == FirstOutcome()
+    assert 5 <= clock.now - 500.0 <= 5.1  # OAUTH_RECOVER_TIMEOUT
+
+
+@pytest.mark.parametrize("value", [None, "used", b"finished ", 42])
+def test_a_first_outcome_without_a_destination_is_followed_nowhere(
+    app: Flask, value: Any
+) -> None:
+    cache = MemoryCache()
+    github = client(cache)
+    if value is not None:
+        cache.set(state_key(github, "s"), value)
+
+    with app.test_request_context():
+        outcome = wait_for_first_callback(github, "s", LocalClaims())
+
+    assert outcome == FirstOutcome()
+
+
+def test_a_session_store_that_opens_nothing_leaves_the_session(app: Flask) -> None:
+    opened = []
+
+    class OpensOnce(type(app.session_interface)):  # type: ignore[misc]
+        def open_session(self, app: Flask, request: Any) -> Any:
+            opened.append(request)
+            return super().open_session(app, request) if len(opened) == 1 else None
+
+    app.session_interface = OpensOnce()
+    with app.test_request_context():
+        session["kept"] = 1
+        wait_for_first_callback(client(), "s", LocalClaims())
+        assert session["kept"] == 1
+
+    assert len(opened) == 2
