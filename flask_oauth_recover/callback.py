@@ -28,7 +28,6 @@ from .callback_cookie import remember_recipe
 from .callback_cookie import remembered_recipe
 from .callback_params import CallbackParams
 from .callback_params import InvalidCallback
-from .callback_params import QueryValues
 from .callback_params import Values
 from .callback_params import read_callback_params
 from .classify import LOST_STATE
@@ -134,16 +133,8 @@ class CallbackRun:
         self.provider_override = provider
         req = request._get_current_object()  # type: ignore[attr-defined]
         self.environ: dict[str, Any] = req.environ
-        self.values: Values
-        if req.method != "GET":
-            self.values = req.form
-        else:
-            # Cheaper than request.args, which the app's own code parses
-            # anyway when it needs it.
-            try:
-                self.values = QueryValues.parse(self.environ.get("QUERY_STRING", ""))
-            except UnicodeEncodeError:
-                self.values = req.args
+        # The app's own code (Authlib) parses the same query or form.
+        self.values: Values = req.args if req.method == "GET" else req.form
         # The session object itself: Authlib reads it several times.
         self.session = session._get_current_object()  # type: ignore[attr-defined]
         self.state_entry: object = None

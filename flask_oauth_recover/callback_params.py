@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import parse_qsl
 
 #: The parameters we read, with the longest value each may have.
 LIMITS = {
@@ -48,33 +47,12 @@ class CallbackParams:
 
 
 class Values(Protocol):
-    """What :func:`read_callback_params` reads: a MultiDict, or
-    :class:`QueryValues`."""
+    """What :func:`read_callback_params` reads: ``request.args`` or
+    ``request.form``."""
 
     def __contains__(self, name: object) -> bool: ...
 
     def getlist(self, name: str) -> list[str]: ...
-
-
-class QueryValues(dict[str, list[str]]):
-    """A query string's values, parsed once: every value of each name."""
-
-    @classmethod
-    def parse(cls, query: str) -> QueryValues:
-        """Parse a WSGI ``QUERY_STRING`` as Werkzeug's ``request.args`` does.
-
-        :raises UnicodeEncodeError: the query holds raw non-ASCII bytes; the
-            caller falls back to ``request.args``.
-        """
-        query.encode("ascii")
-        values = cls()
-        for name, value in parse_qsl(query, keep_blank_values=True):
-            values.setdefault(name, []).append(value)
-        return values
-
-    def getlist(self, name: str) -> list[str]:
-        """Every value of ``name``, in order."""
-        return self.get(name, [])
 
 
 def read_callback_params(values: Values) -> CallbackParams:

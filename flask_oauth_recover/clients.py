@@ -8,9 +8,10 @@ not ours: the view runs untouched.
 
 Every OAuth 2 client of the app is *prepared* once: its authorization-URL
 creation mints signed states (:mod:`.state`), and its token requests pass
-through :mod:`.token_response`'s check. Preparing happens before the first
-request that could start a login, so the app's own login view, which the
-extension never wraps, sends a minted state too.
+through :mod:`.token_response`'s check. Preparing happens when the
+extension is set up, for the clients that exist, and when the registry
+creates each later one, so the app's own login view, which the extension
+never wraps, sends a minted state too, and no request pays for it.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import Flask
+from flask import after_this_request
 from flask import current_app
 from flask import g
 from flask import request
+from werkzeug.wrappers import Response
 
 from .providers import Match
 from .providers import Profile
@@ -51,7 +55,6 @@ class Registry:
 
     def __init__(self, oauth: Any = None) -> None:
         self._oauth = oauth
-        self._prepared_count = -1
         self._warned: set[str | None] = set()
         self._names_cache: tuple[int, list[str], list[str]] | None = None
         #: ``(name, client)`` by the client name a decorator gave: Authlib
@@ -111,25 +114,53 @@ class Registry:
             return None
         return oauth.create_client(name)
 
-    def prepare_all(self) -> None:
-        """Prepare every OAuth 2 client the registry has created, and every
-        one it creates from now on.
+    def attach(self, app: Flask) -> bool:
+        """Prepare every OAuth 2 client of ``app``'s Authlib registry, and
+        have the registry prepare each one it creates from now on;
+        ``False`` when the app has no registry yet.
 
         Clients are never created here: Authlib reads a client's config
-        when the app first uses it, and apps rely on that moment. Cheap when
-        nothing changed since the last call, so it runs before each request.
+        when the app first uses it, and apps rely on that moment.
         """
-        oauth = self.oauth()
+        oauth = self._oauth or app.extensions.get(AUTHLIB_KEY)
         created = getattr(oauth, "_clients", None)
         if created is None:
-            return
+            return False
         if not getattr(oauth, _PREPARED, False):
             _prepare_on_creation(oauth)
-        if len(created) != self._prepared_count:
-            for client in list(created.values()):
-                if is_oauth2(client):
-                    prepare(client)
-            self._prepared_count = len(created)
+        for client in list(created.values()):
+            if is_oauth2(client):
+                prepare(client)
+        return True
+
+
+def attach_when_found(app: Flask, registry: Registry) -> None:
+    """Attach ``registry`` to ``app`` now, or at the app's first request
+    when it has no Authlib registry yet (``OAuth(app)`` created after the
+    extension, or in a ``before_request`` function): then a hook does it,
+    once, and removes itself, so no later request pays for it.
+    """
+    if registry.attach(app):
+        return
+
+    def find_registry() -> None:
+        if not registry.attach(app):
+            # The app may create it in a before_request function that runs
+            # after this one: look again once this request is done.
+            @after_this_request
+            def look_again(response: Response) -> Response:
+                registry.attach(app)
+                return response
+
+        hooks = app.before_request_funcs
+        # A new list, not an edit: Flask may be iterating the old one.
+        remaining = [hook for hook in hooks.get(None, ()) if hook is not find_registry]
+        if remaining:
+            hooks[None] = remaining
+        else:
+            hooks.pop(None, None)
+
+    app.before_request(find_registry)
 
 
 def _prepare_on_creation(oauth: Any) -> None:
@@ -137,12 +168,7 @@ def _prepare_on_creation(oauth: Any) -> None:
 
     def create_client(name: str) -> Any:
         client = create(name)
-        if (
-            client is not None
-            and not getattr(client, _PREPARED, False)
-            and is_oauth2(client)
-            and current_app
-        ):
+        if client is not None and is_oauth2(client):
             prepare(client)
         return client
 
@@ -183,7 +209,7 @@ def prepare(client: Any) -> None:
     """
     if getattr(client, _PREPARED, False):
         return
-    install(client, current_app.config["OAUTH_RECOVER_TIMEOUT"])
+    install(client)
     create = client.create_authorization_url
 
     def create_authorization_url(

@@ -19,6 +19,7 @@ from .callback import CallbackRun
 from .callback import ErrorPageHandler
 from .clients import EXTENSION_KEY
 from .clients import Registry
+from .clients import attach_when_found
 from .clients import current_registry
 from .clients import resolve
 from .dance import install as install_dance
@@ -74,9 +75,9 @@ class OAuthRecover:
             profile_named(profile)
         state = AppState(Registry(oauth or self._oauth))
         app.extensions[EXTENSION_KEY] = state
-        # Before any request, so that the app's own login view, which is
+        # Before any login, so that the app's own login view, which is
         # never wrapped, already sends a state minted by the extension.
-        app.before_request(state.registry.prepare_all)
+        attach_when_found(app, state.registry)
         self._apps.add(app)
         for blueprint in self.dance_blueprints:
             wrap_view(app, blueprint)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import functools
 import os
+from typing import TYPE_CHECKING
 
-from babel.support import NullTranslations
-from babel.support import Translations
 from flask import current_app
 from flask import request
+
+if TYPE_CHECKING:
+    from babel.support import NullTranslations
 
 DOMAIN = "flask_oauth_recover"
 TRANSLATIONS_DIR = os.path.join(os.path.dirname(__file__), "translations")
@@ -75,6 +77,11 @@ def _flask_babel_locale() -> str | None:
 @functools.cache
 def translations(locale: str) -> NullTranslations:
     """The compiled catalog for ``locale`` (empty for English)."""
+    # Babel is imported only when a page is rendered: no other request,
+    # and no app start-up, pays for it.
+    from babel.support import NullTranslations
+    from babel.support import Translations
+
     if locale == DEFAULT_LOCALE:
         return NullTranslations()
     return Translations.load(TRANSLATIONS_DIR, [locale.replace("-", "_")], DOMAIN)

@@ -22,9 +22,12 @@ from urllib.parse import parse_qsl
 
 import requests
 from authlib.integrations.base_client import OAuthError
+from flask import current_app
 from flask import g
 
 HOOK_MARK = "_oauth_recover_hook"
+#: Seconds a token request may take when the app did not say.
+DEFAULT_TIMEOUT = 10.0
 #: The reason of a :class:`ProviderResponseError` for a redirect.
 REDIRECTED = "the token endpoint answered with a redirect"
 SENT_KEY = "_oauth_recover_token_request"
@@ -75,11 +78,13 @@ class ProviderResponseError(Exception):
         self.retry_after = retry_after
 
 
-def install(client: Any, timeout: float) -> None:
+def install(client: Any) -> None:
     """Add the response check to an Authlib OAuth 2 client, once.
 
-    Also gives the client's HTTP session a default timeout when the app set
-    none, so a hanging provider cannot hold a worker forever.
+    Also gives each HTTP session the client opens a default timeout, the
+    app's ``OAUTH_RECOVER_TIMEOUT``, when the app set none, so a hanging
+    provider cannot hold a worker forever. Needs no app context: the
+    timeout is read when a session opens.
     """
     current = client.compliance_fix
     if getattr(current, HOOK_MARK, False):
@@ -89,11 +94,14 @@ def install(client: Any, timeout: float) -> None:
         if current is not None:
             session = current(session) or session
         session.register_compliance_hook("access_token_response", check_response)
+        if getattr(session, "default_timeout", 0) is None and current_app:
+            session.default_timeout = current_app.config.get(
+                "OAUTH_RECOVER_TIMEOUT", DEFAULT_TIMEOUT
+            )
         return session
 
     setattr(compliance_fix, HOOK_MARK, True)
     client.compliance_fix = compliance_fix
-    client.client_kwargs.setdefault("default_timeout", timeout)
 
 
 def check_response(resp: requests.Response) -> requests.Response:
@@ -133,6 +141,8 @@ def check_response(resp: requests.Response) -> requests.Response:
     if not _is_json(resp):
         resp._content = json.dumps(body).encode()
         resp.headers["Content-Type"] = "application/json"
+    # Parsed once: Authlib reads the token with resp.json() next.
+    resp.json = lambda **kwargs: body  # type: ignore[method-assign]
     return resp
 
 

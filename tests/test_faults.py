@@ -116,7 +116,10 @@ def test_token_request_timeout_defaults_to_ten_seconds(
     provider.follow(client, client.get("/login"))
 
     github = app.extensions["authlib.integrations.flask_client"].github
-    assert github.client_kwargs["default_timeout"] == expected
+    with app.test_request_context():
+        # Each HTTP session the client opens: the token request's, the API's.
+        session = github._get_oauth_client()
+    assert session.default_timeout == expected
 
 
 def test_refused_connection_gets_the_unavailable_page(
