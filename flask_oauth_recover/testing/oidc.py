@@ -37,6 +37,7 @@ __all__ = [
     "SigningKey",
     "at_hash",
     "discovery_document",
+    "present",
 ]
 
 #: Where OpenID Connect Discovery puts the document, below the issuer.
@@ -113,6 +114,16 @@ def at_hash(access_token: str) -> str:
     """
     digest = hashlib.sha256(access_token.encode("ascii")).digest()
     return _b64(digest[: len(digest) // 2])
+
+
+def present(claims: Mapping[str, Any]) -> dict[str, Any]:
+    """The claims that have a value: OpenID Connect Core (5.3.2) leaves a
+    claim it does not return out, never ``null``, so ``None`` (as a test's
+    ``user={"locale": None}`` sets it) means "not sent".
+
+    :param claims: ID token or userinfo claims, in order.
+    """
+    return {key: value for key, value in claims.items() if value is not None}
 
 
 def discovery_document(
