@@ -125,9 +125,9 @@ def test_google_oauth2_api_userinfo_keeps_its_own_names(
     ]
     assert info["id"] == body["claims"]["sub"]
     assert info["verified_email"] is True
-    assert info["picture"] == read(google, "/v1/userinfo", body["access_token"])[
-        "picture"
-    ]
+    assert (
+        info["picture"] == read(google, "/v1/userinfo", body["access_token"])["picture"]
+    )
 
 
 def test_google_leaves_out_what_a_test_sets_to_none(google: ProviderEmulator) -> None:
