@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from flask_oauth_recover.testing import ProviderEmulator
+from flask_oauth_recover.testing.microsoft import DEFAULT_TENANT_ID
 from flask_oauth_recover.testing.oidc import at_hash
 
 from .test_emulator_profiles import CALLBACK
@@ -192,3 +193,220 @@ def test_google_oauth2_api_refuses_in_googles_api_shape(
     assert (error["code"], error["status"]) == (401, "UNAUTHENTICATED")
     assert error["message"].startswith(message)
     assert error["errors"][0]["reason"] == reason
+
+
+# -- GitHub --------------------------------------------------------------------
+
+
+GITHUB_PUBLIC_USER = [
+    "login",
+    "id",
+    "user_view_type",
+    "node_id",
+    "avatar_url",
+    "gravatar_id",
+    "url",
+    "html_url",
+    "followers_url",
+    "following_url",
+    "gists_url",
+    "starred_url",
+    "subscriptions_url",
+    "organizations_url",
+    "repos_url",
+    "events_url",
+    "received_events_url",
+    "type",
+    "site_admin",
+    "name",
+    "company",
+    "blog",
+    "location",
+    "email",
+    "hireable",
+    "bio",
+    "twitter_username",
+    "public_repos",
+    "public_gists",
+    "followers",
+    "following",
+    "created_at",
+    "updated_at",
+]
+
+
+def test_github_user_has_every_public_field_in_order() -> None:
+    with ProviderEmulator(callback_url=CALLBACK, user={"email": None}) as github:
+        token = sign_in(github, scope="read:user")["access_token"]
+        user = read(github, "/user", token)
+
+    assert list(user) == GITHUB_PUBLIC_USER
+    assert user["user_view_type"] == "public"
+    # GitHub sends null for what the user keeps private: None stays.
+    assert user["email"] is None
+
+
+def test_github_user_scope_adds_the_private_fields() -> None:
+    with ProviderEmulator(callback_url=CALLBACK) as github:
+        token = sign_in(github, scope="user")["access_token"]
+        user = read(github, "/user", token)
+
+    assert user["user_view_type"] == "private"
+    assert user["notification_email"] == "octocat@example.com"
+    assert list(user)[-7:] == [
+        "private_gists",
+        "total_private_repos",
+        "owned_private_repos",
+        "disk_usage",
+        "collaborators",
+        "two_factor_authentication",
+        "plan",
+    ]
+    assert set(user["plan"]) == {"name", "space", "private_repos", "collaborators"}
+
+
+# -- Microsoft Entra ID ------------------------------------------------------
+
+
+@pytest.fixture
+def entra() -> Iterator[ProviderEmulator]:
+    with ProviderEmulator(profile="microsoft", callback_url=CALLBACK) as emulator:
+        yield emulator
+
+
+def test_entra_id_token_claims_follow_the_scopes(entra: ProviderEmulator) -> None:
+    full = sign_in(entra, scope="openid profile email")["claims"]
+    bare = sign_in(entra, scope="openid")["claims"]
+
+    assert list(full) == [
+        "aud",
+        "iss",
+        "iat",
+        "nbf",
+        "exp",
+        "aio",
+        "email",
+        "name",
+        "nonce",
+        "oid",
+        "preferred_username",
+        "rh",
+        "sid",
+        "sub",
+        "tid",
+        "uti",
+        "ver",
+    ]
+    assert (full["tid"], full["ver"]) == (DEFAULT_TENANT_ID, "2.0")
+    assert full["preferred_username"] == full["email"] == "octocat@example.com"
+    # oid, name and preferred_username need profile; email needs email.
+    assert not {"oid", "name", "preferred_username", "email"} & set(bare)
+    assert bare["sub"] == full["sub"]
+
+
+def test_entra_claims_replaced_left_out_or_added(entra: ProviderEmulator) -> None:
+    entra.user = {"preferred_username": None, "roles": ["Task.Admin"], "mail": None}
+    body = sign_in(entra, scope="openid profile email")
+    claims = body["claims"]
+    info = read(entra, "/oidc/userinfo", body["access_token"])
+    me = read(entra, "/v1.0/me", body["access_token"])
+
+    assert "preferred_username" not in claims
+    assert claims["roles"] == ["Task.Admin"]
+    # No address: no email claim anywhere, and Graph's mail is null.
+    assert "email" not in claims and "email" not in info
+    assert me["mail"] is None
+    assert list(info) == ["sub", "name", "family_name", "given_name", "picture"]
+
+
+def test_entra_userinfo_follows_the_scopes(entra: ProviderEmulator) -> None:
+    token = sign_in(entra, scope="openid email")["access_token"]
+    info = read(entra, "/oidc/userinfo", token)
+    assert list(info) == ["sub", "email"]
+
+
+# -- GitLab --------------------------------------------------------------------
+
+
+def test_gitlab_claims_userinfo_and_rest_user() -> None:
+    fields = {"website": None, "email_verified": False, "public_email": None}
+    with ProviderEmulator(
+        profile="gitlab", callback_url=CALLBACK, user=fields
+    ) as gitlab:
+        body = sign_in(gitlab, scope="openid email profile read_user")
+        info = read(gitlab, "/oauth/userinfo", body["access_token"])
+        user = read(gitlab, "/api/v4/user", body["access_token"])
+    claims = body["claims"]
+
+    assert list(claims) == [
+        "iss",
+        "sub",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "sub_legacy",
+        "name",
+        "nickname",
+        "preferred_username",
+        "email",
+        "email_verified",
+        "profile",
+        "picture",
+        "groups_direct",
+        "nonce",
+    ]
+    assert list(info) == [
+        "sub",
+        "sub_legacy",
+        "name",
+        "nickname",
+        "preferred_username",
+        "email",
+        "email_verified",
+        "profile",
+        "picture",
+        "groups",
+    ]
+    assert claims["email_verified"] is info["email_verified"] is False
+    # The REST API sends null for what the user has not set.
+    assert user["public_email"] is None
+    assert {"identities", "can_create_project", "last_sign_in_at"} <= set(user)
+
+
+# -- Keycloak ------------------------------------------------------------------
+
+
+def test_keycloak_claims_and_mapped_roles() -> None:
+    roles = {"roles": ["default-roles-myrealm", "admin"]}
+    fields = {"realm_access": roles, "given_name": None}
+    with ProviderEmulator(
+        profile="keycloak", callback_url=CALLBACK, user=fields
+    ) as keycloak:
+        body = sign_in(keycloak)
+        info = read(
+            keycloak,
+            "/realms/myrealm/protocol/openid-connect/userinfo",
+            body["access_token"],
+        )
+    claims = body["claims"]
+
+    assert list(claims)[:13] == [
+        "exp",
+        "iat",
+        "auth_time",
+        "jti",
+        "iss",
+        "aud",
+        "sub",
+        "typ",
+        "azp",
+        "nonce",
+        "session_state",
+        "at_hash",
+        "acr",
+    ]
+    assert (claims["typ"], claims["acr"]) == ("ID", "1")
+    assert claims["realm_access"] == info["realm_access"] == roles
+    assert "given_name" not in claims and "given_name" not in info
+    assert (info["preferred_username"], info["email_verified"]) == ("octocat", True)

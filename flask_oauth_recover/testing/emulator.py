@@ -152,7 +152,11 @@ class ProviderEmulator:
         Google's userinfo, Graph's ``/v1.0/me``, GitLab's ``/api/v4/user``,
         Keycloak's userinfo) that replace or extend the defaults, e.g.
         ``{"email": None}`` for a GitHub user who keeps the address private.
-        ID token claims follow them. Also an attribute.
+        ID token claims follow them, and a claim's own name replaces it.
+        ``None`` is ``null`` where the provider sends ``null`` (GitHub's,
+        GitLab's and Graph's REST APIs) and leaves the field out where the
+        provider leaves it out (userinfo, ID tokens): ``{"locale": None}``
+        for a Google account without a locale. Also an attribute.
     :param client_secret_expired: Whether the secret has expired: the token
         endpoint then refuses it (Entra: AADSTS7000222). Also an attribute.
     :param clock: Returns the current time in seconds; code expiry is measured
