@@ -15,8 +15,13 @@ import pytest
 from authlib.integrations.flask_client import OAuth
 from flask import Blueprint
 from flask import Flask
+from flask import redirect
+from flask import url_for
 from flask_dance.consumer import OAuth1ConsumerBlueprint
 from flask_dance.consumer import OAuth2ConsumerBlueprint
+from flask_dance.contrib.azure import make_azure_blueprint
+from flask_dance.contrib.gitlab import make_gitlab_blueprint
+from werkzeug.wrappers import Response
 from werkzeug.test import TestResponse
 
 from flask_oauth_recover.testing import ProviderEmulator
@@ -112,6 +117,51 @@ def test_unmodified_flask_dance_app_signs_in(
     # The emulator's client: it refuses any other with its own page.
     assert authorization["client_id"] == provider.client_id
     assert len(provider.token_requests) == 1
+
+
+CONTRIB: dict[str, tuple[Callable[[], Any], str, str, str]] = {
+    # profile: (the contrib blueprint, the path the app reads, the field, its
+    # value); Azure's base URL is https://graph.microsoft.com, no slash, and
+    # GitLab's https://gitlab.com/api/v4/.
+    "microsoft": (
+        lambda: make_azure_blueprint(scope=["openid", "email", "profile", "User.Read"]),
+        "/v1.0/me",
+        "userPrincipalName",
+        "octocat@example.com",
+    ),
+    "gitlab": (
+        lambda: make_gitlab_blueprint(scope="read_user"),
+        "user",
+        "username",
+        "octocat",
+    ),
+}
+
+
+@pytest.mark.parametrize("profile", list(CONTRIB))
+def test_other_contrib_blueprints(
+    no_insecure_transport: None, monkeypatch: pytest.MonkeyPatch, profile: str
+) -> None:
+    # Entra spells the Graph scope out as a URL, as its Flask-Dance docs warn.
+    monkeypatch.setenv("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
+    make_blueprint, path, field, value = CONTRIB[profile]
+    blueprint = make_blueprint()
+    app = Flask(__name__)
+    app.secret_key = "test"
+    app.register_blueprint(blueprint, url_prefix="/login")
+
+    @app.route("/")
+    def index() -> str | Response:
+        if not blueprint.session.authorized:
+            return redirect(url_for(f"{blueprint.name}.login"))
+        return str(blueprint.session.get(path).json()[field])
+
+    with ProviderEmulator(profile=profile) as provider:
+        with provider.stand_in_for(app, blueprint):
+            response, _ = visit_index(provider, app)
+
+    assert response.status_code == 200, response.text
+    assert response.text == value
 
 
 def test_a_factory_with_two_providers(
