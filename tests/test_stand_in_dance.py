@@ -21,8 +21,8 @@ from flask_dance.consumer import OAuth1ConsumerBlueprint
 from flask_dance.consumer import OAuth2ConsumerBlueprint
 from flask_dance.contrib.azure import make_azure_blueprint
 from flask_dance.contrib.gitlab import make_gitlab_blueprint
-from werkzeug.wrappers import Response
 from werkzeug.test import TestResponse
+from werkzeug.wrappers import Response
 
 from flask_oauth_recover.testing import ProviderEmulator
 from flask_oauth_recover.testing.stand_in_dance import BlueprintStandIn
