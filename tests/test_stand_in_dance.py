@@ -331,3 +331,21 @@ def test_other_targets_are_refused(github: ProviderEmulator) -> None:
         github.stand_in_for(app, twitter)
     with pytest.raises(TypeError, match="not <Blueprint 'plain'>"):
         github.stand_in_for(app, Blueprint("plain", __name__))
+
+
+def test_check_probes_the_emulator_under_the_stand_in(
+    no_insecure_transport: None, github: ProviderEmulator
+) -> None:
+    app = dance_github.app
+    with github.stand_in_for(app, "github"):
+        result = app.test_cli_runner().invoke(
+            args=["oauth-recover", "check", "--probe", "--base-url", "http://localhost"]
+        )
+        token_endpoint = github.token_url
+
+    assert result.exit_code == 0, result.output
+    assert f"token endpoint  {token_endpoint}" in result.output
+    assert (
+        "probe           accepted (answered 'bad_verification_code')" in result.output
+    )
+    assert "authorize probe registered (HTTP 302)" in result.output
