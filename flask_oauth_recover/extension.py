@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from .app_state import AppState
 from .callback import CallbackRun
 from .callback import ErrorPageHandler
+from .cli import oauth_recover
 from .clients import EXTENSION_KEY
 from .clients import Registry
 from .clients import attach_when_found
@@ -85,6 +86,9 @@ class OAuthRecover:
         app.register_blueprint(
             Blueprint("oauth_recover", __name__, template_folder="templates")
         )
+        # On the app too, not only through the flask.commands entry point:
+        # app.test_cli_runner() reaches only app.cli.
+        app.cli.add_command(oauth_recover)
 
     def callback(
         self, client: Any = None, *, provider: str | None = None

@@ -70,6 +70,50 @@ def test_the_command_is_a_flask_plugin(make_app: AppFactory) -> None:
     assert "No findings." in result.output
 
 
+def test_the_command_runs_under_the_apps_own_test_runner(
+    make_app: AppFactory, provider: ProviderEmulator
+) -> None:
+    # What a user's test does: no entry point is involved, only app.cli.
+    result = make_app().test_cli_runner().invoke(args=["oauth-recover", "check"])
+
+    assert result.exit_code == 0, result.output
+    assert "Callback 'callback' (client 'github')" in result.output
+    assert "No findings." in result.output
+
+
+def test_the_command_is_registered_on_each_app_it_serves(
+    provider: ProviderEmulator,
+) -> None:
+    recover = OAuthRecover()
+    first, second = Flask("first"), Flask("second")
+    for app in (first, second):
+        OAuth(app)
+        recover.init_app(app)
+
+    for app in (first, second):
+        result = app.test_cli_runner().invoke(args=["oauth-recover", "check"])
+        # Nothing is wrapped on these apps: the command ran and said so.
+        assert result.exit_code == 2
+        assert "no view is wrapped with @recover.callback" in result.output
+    assert "oauth-recover" not in Flask("bare").cli.commands
+
+
+def test_flask_lists_the_command_once(make_app: AppFactory) -> None:
+    # Both the entry point and app.cli provide it: `flask --help` shows it
+    # once, and `flask oauth-recover` still runs.
+    app = make_app()
+    cli = FlaskGroup(create_app=lambda: app)
+
+    listing = app.test_cli_runner().invoke(cli, ["--help"])
+    result = app.test_cli_runner().invoke(cli, ["oauth-recover", "check"])
+
+    assert listing.exit_code == 0, listing.output
+    assert [
+        line for line in listing.output.splitlines() if "oauth-recover" in line
+    ] == ["  oauth-recover  Check the OAuth setup that flask-oauth-recover wraps."]
+    assert result.exit_code == 0, result.output
+
+
 def test_sound_setup_reports_and_exits_0(
     make_app: AppFactory, provider: ProviderEmulator
 ) -> None:

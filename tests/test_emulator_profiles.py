@@ -759,7 +759,11 @@ def test_entra_grants_graph_user_read_and_google_spells_out_scopes() -> None:
 
 
 def test_no_id_token_without_openid(oidc_provider: ProviderEmulator) -> None:
-    scope = "read_user" if oidc_provider.profile == "gitlab" else "email"
+    # Google grants openid with email or profile: a scope of another API.
+    scope = {
+        "gitlab": "read_user",
+        "google": "https://www.googleapis.com/auth/drive.readonly",
+    }.get(oidc_provider.profile, "email")
     body = exchange(oidc_provider, issue_code(oidc_provider, scope=scope)).json()
     assert "id_token" not in body
 

@@ -438,14 +438,25 @@ def test_user_answers_at_the_root_and_under_api(
     assert response.status_code == 200
     assert response.headers["X-OAuth-Scopes"] == "read:user"
     site = provider.base_url + "/"
+    api = site + "users/octocat"
     assert response.json() == {
         "login": "octocat",
         "id": 1,
+        "user_view_type": "public",
         "node_id": "MDQ6VXNlcjE=",
         "avatar_url": site + "avatars/u/1?v=4",
         "gravatar_id": "",
-        "url": site + "users/octocat",
+        "url": api,
         "html_url": site + "octocat",
+        "followers_url": api + "/followers",
+        "following_url": api + "/following{/other_user}",
+        "gists_url": api + "/gists{/gist_id}",
+        "starred_url": api + "/starred{/owner}{/repo}",
+        "subscriptions_url": api + "/subscriptions",
+        "organizations_url": api + "/orgs",
+        "repos_url": api + "/repos",
+        "events_url": api + "/events{/privacy}",
+        "received_events_url": api + "/received_events",
         "type": "User",
         "site_admin": False,
         "name": "The Octocat",

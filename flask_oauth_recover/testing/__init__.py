@@ -13,9 +13,10 @@ profile does not serve answer with its provider's JSON API error.
 
 :meth:`ProviderEmulator.stand_in_for` points an app's own Authlib client at
 it, however and whenever the app registers the client (at setup, in a
-``before_request`` function, in the login view), so the app's login runs
-unmodified; :meth:`ProviderEmulator.follow` walks a login's redirects between
-a Flask test client and the emulator.
+``before_request`` function, in the login view), or its Flask-Dance
+blueprint, so the app's login runs unmodified;
+:meth:`ProviderEmulator.follow` walks a login's redirects between a Flask
+test client and the emulator.
 
 The emulator is a context manager, so it drops straight into a pytest
 fixture::

@@ -64,6 +64,8 @@ from .dialect import redirect_to
 from .profiles import dialect_for
 from .stand_in import Endpoints
 from .stand_in import StandIn
+from .stand_in_dance import BlueprintStandIn
+from .stand_in_dance import dance_blueprint
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -150,7 +152,11 @@ class ProviderEmulator:
         Google's userinfo, Graph's ``/v1.0/me``, GitLab's ``/api/v4/user``,
         Keycloak's userinfo) that replace or extend the defaults, e.g.
         ``{"email": None}`` for a GitHub user who keeps the address private.
-        ID token claims follow them. Also an attribute.
+        ID token claims follow them, and a claim's own name replaces it.
+        ``None`` is ``null`` where the provider sends ``null`` (GitHub's,
+        GitLab's and Graph's REST APIs) and leaves the field out where the
+        provider leaves it out (userinfo, ID tokens): ``{"locale": None}``
+        for a Google account without a locale. Also an attribute.
     :param client_secret_expired: Whether the secret has expired: the token
         endpoint then refuses it (Entra: AADSTS7000222). Also an attribute.
     :param clock: Returns the current time in seconds; code expiry is measured
@@ -203,7 +209,7 @@ class ProviderEmulator:
         self._denials: list[_Denial] = []
         self._failures: list[_CannedResponse] = []
         self._hangs: list[_Hang] = []
-        self._stand_ins: list[StandIn] = []
+        self._stand_ins: list[StandIn | BlueprintStandIn] = []
         self._url_map = Map(
             [
                 *self.dialect.rules(),
@@ -362,12 +368,14 @@ class ProviderEmulator:
         name = self.profile if name is None else name
         return oauth.register(name, **{**self.client_kwargs(), **overrides})
 
-    def stand_in_for(self, app: Flask, name: str | None = None) -> StandIn:
-        """Point an app's Authlib client at this emulator, for that app only,
-        leaving the app's code as it is.
+    def stand_in_for(
+        self, app: Flask, target: object = None
+    ) -> StandIn | BlueprintStandIn:
+        """Point an app's Authlib client, or its Flask-Dance blueprint, at
+        this emulator, leaving the app's code as it is.
 
-        However the app registered the client (literal provider URLs in
-        ``oauth.register()``, ``GITHUB_*`` configuration keys, a
+        However the app registered an Authlib client (literal provider URLs
+        in ``oauth.register()``, ``GITHUB_*`` configuration keys, a
         ``server_metadata_url``; ``OAuth(app)`` or ``init_app`` in a
         factory), its credentials become :attr:`client_id` and
         :attr:`client_secret`, its endpoints the emulator's, and API calls
@@ -391,24 +399,34 @@ class ProviderEmulator:
         registered clients, when the login leaves for another host while
         the stand-in still waits.
 
-        Use the result as a context manager to restore the client (or stop
-        waiting) on exit; otherwise that happens when the emulator stops::
+        A Flask-Dance OAuth 2 blueprint (the object, or its name when the
+        app has no Authlib client of that name) gets the same: its
+        authorize, token and API addresses, its credentials and the app's
+        ``*_OAUTH_CLIENT_ID`` / ``_SECRET`` configuration keys become the
+        emulator's, absolute API URLs are rerouted, and
+        ``OAUTHLIB_INSECURE_TRANSPORT=1`` is set for the duration; see
+        :class:`~flask_oauth_recover.testing.stand_in_dance.BlueprintStandIn`.
+
+        Use the result as a context manager to undo it on exit; otherwise
+        that happens when the emulator stops::
 
             with provider.stand_in_for(app, "github"):
                 response, visited = provider.follow(client, client.get("/login"))
 
         :param app: The Flask app.
-        :param name: The client's name in the app's Authlib registry; the
-            profile's name when omitted.
-        :return: The stand-in, applied or waiting; :meth:`StandIn.restore`
-            undoes it.
+        :param target: The client's name in the app's Authlib registry, or a
+            Flask-Dance blueprint or its name; the profile's name when
+            omitted.
+        :return: The stand-in, applied or waiting; ``restore()`` undoes it.
         :raises RuntimeError: If the emulator is not running, or the app has
             no Authlib ``OAuth`` registry yet and has handled a request
             already.
-        :raises ValueError: If the client is registered, as an OAuth 1
-            client.
+        :raises TypeError: If ``target`` is neither a name nor a Flask-Dance
+            blueprint.
+        :raises ValueError: If the client, or the blueprint, is an OAuth 1
+            one.
         """
-        name = self.profile if name is None else name
+        name = self.profile if target is None else target
         addresses = self.addresses
         endpoints = Endpoints(
             client_id=self.client_id,
@@ -420,7 +438,16 @@ class ProviderEmulator:
             server_metadata=addresses.server_metadata,
             api_routes=addresses.api_routes,
         )
-        stand_in = StandIn(app, name, endpoints, on_restore=self._stand_ins.remove)
+        stand_in: StandIn | BlueprintStandIn
+        blueprint = dance_blueprint(app, name)
+        if blueprint is not None:
+            stand_in = BlueprintStandIn(
+                app, blueprint, endpoints, on_restore=self._stand_ins.remove
+            )
+        else:
+            stand_in = StandIn(
+                app, str(name), endpoints, on_restore=self._stand_ins.remove
+            )
         self._stand_ins.append(stand_in)
         return stand_in
 

@@ -15,6 +15,21 @@ GitHub's quirks, kept on purpose: token errors come back as HTTP 200 with an
 ``error`` field, the token endpoint answers form-encoded unless the client
 asks for JSON, and an unregistered ``redirect_uri`` sends the user back to
 the *registered* callback with ``error=redirect_uri_mismatch``.
+
+``/user`` has every field of GitHub's "Get the authenticated user", in its
+order; the private ones (``notification_email``, ``private_gists``,
+``plan``...) only for a token with the ``user`` scope, as on GitHub. A field
+GitHub has no value for is ``null`` there, so ``user={"email": None}`` is
+the user who keeps the address private. These are the calls apps make after
+signing in: Flask-Dance's GitHub docs read ``/user``; apps that need an
+address the user keeps private read ``/user/emails``.
+
+Sources:
+
+- https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
+- https://docs.github.com/en/rest/users/users#get-the-authenticated-user
+- https://docs.github.com/en/rest/users/emails#list-email-addresses-for-the-authenticated-user
+- https://flask-dance.readthedocs.io/en/latest/quickstarts/github.html
 """
 
 from __future__ import annotations
@@ -281,25 +296,43 @@ def token_error(error: str, as_json: bool) -> Response:
 
 
 def user_profile(
-    login: str, user_id: int, site: str, overrides: Mapping[str, Any]
+    login: str,
+    user_id: int,
+    site: str,
+    overrides: Mapping[str, Any],
+    *,
+    private: bool = False,
 ) -> dict[str, Any]:
-    """The body of ``GET /user`` for the signed-in user, with the fields
-    apps read from the real one.
+    """The body of ``GET /user`` for the signed-in user: every field of
+    GitHub's answer, in its order.
 
     :param login: The user's login.
     :param user_id: The user's numeric id.
     :param site: The emulator's own address, ending in a slash: the body's
         URLs point there rather than at github.com.
     :param overrides: Fields that replace or extend the defaults.
+    :param private: Whether the token has the ``user`` scope, which adds
+        the private profile fields.
     """
+    api = f"{site}users/{login}"
     profile: dict[str, Any] = {
         "login": login,
         "id": user_id,
+        "user_view_type": "private" if private else "public",
         "node_id": base64.b64encode(f"04:User{user_id}".encode()).decode(),
         "avatar_url": f"{site}avatars/u/{user_id}?v=4",
         "gravatar_id": "",
-        "url": f"{site}users/{login}",
+        "url": api,
         "html_url": f"{site}{login}",
+        "followers_url": f"{api}/followers",
+        "following_url": f"{api}/following{{/other_user}}",
+        "gists_url": f"{api}/gists{{/gist_id}}",
+        "starred_url": f"{api}/starred{{/owner}}{{/repo}}",
+        "subscriptions_url": f"{api}/subscriptions",
+        "organizations_url": f"{api}/orgs",
+        "repos_url": f"{api}/repos",
+        "events_url": f"{api}/events{{/privacy}}",
+        "received_events_url": f"{api}/received_events",
         "type": "User",
         "site_admin": False,
         "name": "The Octocat",
@@ -307,16 +340,39 @@ def user_profile(
         "blog": "https://github.blog",
         "location": "San Francisco",
         "email": f"{login}@example.com",
-        "hireable": None,
-        "bio": None,
-        "twitter_username": None,
-        "public_repos": 8,
-        "public_gists": 8,
-        "followers": 20,
-        "following": 0,
-        "created_at": "2011-01-25T18:44:36Z",
-        "updated_at": "2024-01-22T12:00:00Z",
     }
+    if private:
+        profile["notification_email"] = f"{login}@example.com"
+    profile.update(
+        {
+            "hireable": None,
+            "bio": None,
+            "twitter_username": None,
+            "public_repos": 8,
+            "public_gists": 8,
+            "followers": 20,
+            "following": 0,
+            "created_at": "2011-01-25T18:44:36Z",
+            "updated_at": "2024-01-22T12:00:00Z",
+        }
+    )
+    if private:
+        profile.update(
+            {
+                "private_gists": 0,
+                "total_private_repos": 0,
+                "owned_private_repos": 0,
+                "disk_usage": 1024,
+                "collaborators": 0,
+                "two_factor_authentication": True,
+                "plan": {
+                    "name": "free",
+                    "space": 976562499,
+                    "private_repos": 10000,
+                    "collaborators": 0,
+                },
+            }
+        )
     profile.update(overrides)
     return profile
 
@@ -580,7 +636,13 @@ class GitHubDialect(BaseDialect):
         if grant is None:
             return bad_credentials()
         site = request.host_url
-        profile = user_profile(account.login, _USER_ID, site, account.fields)
+        profile = user_profile(
+            account.login,
+            _USER_ID,
+            site,
+            account.fields,
+            private="user" in grant.scope.split(","),
+        )
         body: Any
         if resource == "emails":
             if not EMAIL_SCOPES & set(grant.scope.split(",")):

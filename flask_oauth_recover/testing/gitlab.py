@@ -18,6 +18,25 @@ is 401 ``invalid_client``; a used, expired or foreign code, a
 ``redirect_uri`` differing between the steps and a wrong PKCE verifier are
 all the same 400 ``invalid_grant`` sentence. Codes live 600 seconds.
 Other paths answer as GitLab's API does: 404 ``{"error": "404 Not Found"}``.
+
+What apps read after signing in: the REST API's ``/api/v4/user`` (Flask-Dance's
+GitLab blueprint has ``/api/v4/`` as its base URL, so apps call
+``gitlab.get("user")``), with the fields of GitLab's "Get the current user"
+(``null`` where the user has no value, as GitLab sends them); and, for
+``openid``, ``/oauth/userinfo`` (``sub``, ``sub_legacy``, ``name``,
+``nickname``, ``preferred_username``, ``email``, ``email_verified``,
+``website``, ``profile``, ``picture``, ``groups``) and an ID token with the
+same claims but ``groups_direct`` for ``groups``, plus ``auth_time``.
+``ProviderEmulator(user={...})`` takes the REST API's names (``username``,
+``email``...), from which userinfo and the ID token follow; a claim's own
+name replaces that claim, ``None`` leaving it out.
+
+Sources:
+
+- https://docs.gitlab.com/api/oauth2/
+- https://docs.gitlab.com/api/users/ (the current user)
+- https://docs.gitlab.com/integration/openid_connect_provider/ (claims)
+- https://flask-dance.readthedocs.io/en/latest/providers.html (GitLab)
 """
 
 from __future__ import annotations
@@ -43,6 +62,7 @@ from .dialect import TokenFailure
 from .dialect import error_page
 from .dialect import json_response
 from .oidc import OIDCDialect
+from .oidc import with_fields
 
 __all__ = ["GitLabDialect"]
 
@@ -209,7 +229,8 @@ class GitLabDialect(OIDCDialect):
                 return doorkeeper_error(
                     "invalid_token", "The access token is invalid", 401
                 )
-            return self.json_answer(_userinfo(_user(account, request.host_url)))
+            info = _userinfo(_user(account, request.host_url))
+            return self.json_answer(with_fields(info, account.fields))
         if grant is None:
             return self.json_answer({"message": "401 Unauthorized"}, 401)
         if not USER_SCOPES & set(grant.scope.split()):
@@ -260,7 +281,7 @@ class GitLabDialect(OIDCDialect):
     def _id_token(self, grant: Grant, account: Account) -> str:
         now = int(time.time())
         info = _userinfo(_user(account, grant.site))
-        del info["groups"]
+        info.pop("groups", None)
         claims: dict[str, Any] = {
             "iss": self.issuer(grant.site, self.home_route),
             "sub": info.pop("sub"),
@@ -271,10 +292,9 @@ class GitLabDialect(OIDCDialect):
             "auth_time": now,
             **info,
             "groups_direct": [],
+            "nonce": grant.nonce,
         }
-        if grant.nonce is not None:
-            claims["nonce"] = grant.nonce
-        return self.signing_key.sign(claims)
+        return self.signing_key.sign(with_fields(claims, account.fields))
 
 
 def doorkeeper_error(
@@ -343,15 +363,34 @@ def _user(account: Account, site: str) -> dict[str, Any]:
         "bio": "",
         "location": "",
         "public_email": None,
+        "skype": "",
+        "linkedin": "",
+        "twitter": "",
+        "discord": "",
         "website_url": "",
         "organization": "",
         "job_title": "",
+        "pronouns": None,
         "bot": False,
+        "work_information": None,
+        "followers": 0,
+        "following": 0,
+        "local_time": None,
+        "last_sign_in_at": "2024-01-22T12:00:00.000Z",
+        "confirmed_at": "2015-05-21T11:01:29.000Z",
+        "last_activity_on": "2024-01-22",
         "email": account.email,
-        "commit_email": account.email,
+        "theme_id": 1,
+        "color_scheme_id": 1,
+        "projects_limit": 100000,
+        "current_sign_in_at": "2024-01-22T12:00:00.000Z",
+        "identities": [],
+        "can_create_group": True,
+        "can_create_project": True,
         "two_factor_enabled": False,
         "external": False,
         "private_profile": False,
+        "commit_email": account.email,
     }
     user.update(account.fields)
     return user

@@ -2,9 +2,32 @@
 
 The ``"google"`` profile: authorization at ``/o/oauth2/v2/auth`` (on
 accounts.google.com), the token endpoint at ``/token`` (oauth2.googleapis.com),
-discovery at the root, the JWKS at ``/oauth2/v3/certs`` and userinfo at
-``/v1/userinfo`` (openidconnect.googleapis.com) and ``/oauth2/v3/userinfo``
-(www.googleapis.com): each path the one it has on its real host.
+discovery at the root, the JWKS at ``/oauth2/v3/certs``, and the user's
+profile where apps read it, each path the one it has on its real host:
+
+- ``/v1/userinfo`` (openidconnect.googleapis.com, the discovery document's
+  ``userinfo_endpoint``) and ``/oauth2/v3/userinfo`` (www.googleapis.com):
+  OpenID Connect claims, ``sub``, ``name``, ``given_name``, ``family_name``,
+  ``picture``, ``email``, ``email_verified``, ``locale``, ``hd``;
+- ``/oauth2/v1/userinfo``, ``/oauth2/v2/userinfo`` and ``/userinfo/v2/me``
+  (www.googleapis.com, the OAuth2 API that Flask-Dance's examples and many
+  apps read): the same person as ``id``, ``email``, ``verified_email``,
+  ``name``, ``given_name``, ``family_name``, ``picture``, ``locale``, ``hd``.
+
+Each sends only what the granted scopes release (``email``: the address and
+whether it is verified; ``profile``: the name, picture and locale). The ID
+token carries what Google's OpenID Connect page lists for those scopes:
+``iss``, ``azp``, ``aud``, ``sub``, ``hd`` for a Workspace account,
+``email``, ``email_verified``, ``at_hash``, ``nonce``, ``name``,
+``picture``, ``given_name``, ``family_name``, ``locale``, ``iat``, ``exp``.
+``ProviderEmulator(user={...})`` changes any of them, by either name
+(``sub`` or ``id``, ``email_verified`` or ``verified_email``); ``None``
+leaves one out, as Google leaves out what it does not know: its page says
+``locale`` "might be provided", and lately it often is not. ``hd`` is sent
+only when set. Asking for ``email`` or ``profile`` grants ``openid`` as
+well, so an ID token comes back even when ``openid`` was not asked for, and
+the granted scopes are spelled as Google's URLs: oauthlib's "Scope has
+changed" warning (``OAUTHLIB_RELAX_TOKEN_SCOPE``) is Google's own.
 
 Google's ways, from ``PROVIDERS.md``: an unregistered ``redirect_uri`` gets
 Google's own "Error 400: redirect_uri_mismatch" page and never returns to
@@ -15,8 +38,22 @@ expired code, 401 ``invalid_client`` "Unauthorized" for a wrong secret,
 ``redirect_uri_mismatch`` when the two steps' ``redirect_uri`` differ,
 "Invalid code verifier." for PKCE). Other paths answer as Google's APIs
 do, 404 with ``{"error": {"code": 404, "message": "Method not found.",
-"status": "NOT_FOUND"}}``. Google does not document the code lifetime; the
-emulator uses ten minutes.
+"status": "NOT_FOUND"}}``; the OAuth2 API refuses a missing or unknown
+token in that shape too (401 ``UNAUTHENTICATED``), userinfo with
+``invalid_request`` "Invalid Credentials". Google does not document the
+code lifetime; the emulator uses ten minutes.
+
+Sources:
+
+- https://developers.google.com/identity/openid-connect/openid-connect
+  (the ID token's payload, userinfo, the scopes);
+- https://accounts.google.com/.well-known/openid-configuration;
+- https://www.googleapis.com/discovery/v1/apis/oauth2/v2/rest (the OAuth2
+  API's ``userinfo`` and ``Userinfo`` schema);
+- https://flask-dance.readthedocs.io/en/latest/providers.html (Google:
+  ``google.get("/oauth2/v2/userinfo")``);
+- the ``openid`` Google adds: requests/requests-oauthlib#387,
+  googleapis/google-api-python-client#1088.
 """
 
 from __future__ import annotations
@@ -36,9 +73,11 @@ from .dialect import Grant
 from .dialect import TokenAttempt
 from .dialect import TokenFailure
 from .dialect import error_page
+from .dialect import json_response
 from .dialect import random_token
 from .oidc import OIDCDialect
 from .oidc import at_hash
+from .oidc import present
 
 __all__ = ["GoogleDialect"]
 
@@ -59,6 +98,9 @@ TOKEN_PATH = "/token"
 USERINFO_PATH = "/v1/userinfo"
 #: The same userinfo on www.googleapis.com.
 USERINFO_V3_PATH = "/oauth2/v3/userinfo"
+#: The OAuth2 API's userinfo on www.googleapis.com, each version and alias,
+#: with the older field names.
+USERINFO_V2_PATHS = ("/oauth2/v1/userinfo", "/oauth2/v2/userinfo", "/userinfo/v2/me")
 #: The JWKS path on www.googleapis.com.
 JWKS_PATH = "/oauth2/v3/certs"
 #: The API hosts apps call with absolute URLs; the emulator serves their
@@ -77,6 +119,22 @@ _CLAIMS_BY_SCOPE = {
     "email": ("email", "email_verified"),
     "profile": ("name", "given_name", "family_name", "picture", "locale"),
 }
+# The OAuth2 API's (v1, v2) names for OpenID Connect claims; a test may use
+# either in ProviderEmulator(user=...).
+_V2_NAMES = {"sub": "id", "email_verified": "verified_email"}
+# The OAuth2 API's fields, in the order Google sends them.
+_V2_ORDER = (
+    "id",
+    "email",
+    "verified_email",
+    "name",
+    "given_name",
+    "family_name",
+    "picture",
+    "locale",
+    "hd",
+)
+_DEVCONSOLE = "https://developers.google.com/identity/sign-in/web/devconsole-project"
 _TOKEN_ERRORS: dict[TokenFailure, tuple[int, str, str]] = {
     # Google's paths name no tenant; kept for completeness.
     "wrong_tenant": (401, "invalid_client", "Unauthorized"),
@@ -118,7 +176,10 @@ class GoogleDialect(OIDCDialect):
     token_path = TOKEN_PATH
     jwks_path = JWKS_PATH
     userinfo_path = USERINFO_PATH
-    api_paths = ((USERINFO_V3_PATH, "userinfo"),)
+    api_paths = (
+        (USERINFO_V3_PATH, "userinfo"),
+        *((path, "userinfo_v2") for path in USERINFO_V2_PATHS),
+    )
     api_base_path = "/v1/"
     api_origins = dict.fromkeys(API_ORIGINS, "/")
     token_errors = _TOKEN_ERRORS
@@ -185,8 +246,12 @@ class GoogleDialect(OIDCDialect):
 
     def granted_scope(self, requested: str) -> str:
         """The scopes with ``email`` and ``profile`` spelled out as Google's
-        URLs, as Google reports them."""
-        return " ".join(_SCOPE_URLS.get(scope, scope) for scope in requested.split())
+        URLs, as Google reports them, and ``openid`` added when either was
+        asked for."""
+        granted = [_SCOPE_URLS.get(scope, scope) for scope in requested.split()]
+        if "openid" not in granted and set(granted) & set(_SCOPE_URLS.values()):
+            granted.append("openid")
+        return " ".join(granted)
 
     def new_access_token(self) -> str:
         """An access token shaped like Google's: ``ya29.a0`` and more."""
@@ -210,7 +275,15 @@ class GoogleDialect(OIDCDialect):
     def api(
         self, resource: str, grant: Grant | None, account: Account, request: Request
     ) -> Response:
-        """Userinfo: ``sub`` and the claims the granted scopes release."""
+        """Userinfo (``sub`` and the claims the granted scopes release), or
+        the OAuth2 API's older shape of it (``id``, ``verified_email``...)."""
+        if resource == "userinfo_v2":
+            if grant is None:
+                return _oauth2_api_unauthorized(request)
+            info = _userinfo(account, request.host_url, grant.scope)
+            renamed = {_V2_NAMES.get(key, key): value for key, value in info.items()}
+            ordered = {key: renamed[key] for key in _V2_ORDER if key in renamed}
+            return self.json_answer({**ordered, **renamed}, indent=2)
         if grant is None:
             return self.json_answer(
                 {
@@ -283,19 +356,21 @@ class GoogleDialect(OIDCDialect):
             "azp": grant.client_id,
             "aud": grant.client_id,
             "sub": userinfo["sub"],
+            "hd": userinfo.get("hd"),
+            "email": userinfo.get("email"),
+            "email_verified": userinfo.get("email_verified"),
+            "at_hash": at_hash(access_token),
+            "nonce": grant.nonce,
         }
-        for key in ("email", "email_verified"):
-            if key in userinfo:
-                claims[key] = userinfo[key]
-        claims["at_hash"] = at_hash(access_token)
-        if grant.nonce is not None:
-            claims["nonce"] = grant.nonce
-        for key in ("name", "picture", "given_name", "family_name"):
-            if key in userinfo:
-                claims[key] = userinfo[key]
+        for key in ("name", "picture", "given_name", "family_name", "locale"):
+            claims[key] = userinfo.get(key)
+        # Fields of the test's own, beyond Google's.
+        claims.update(
+            {key: value for key, value in userinfo.items() if key not in claims}
+        )
         claims["iat"] = now
         claims["exp"] = now + 3600
-        return self.signing_key.sign(claims)
+        return self.signing_key.sign(present(claims))
 
 
 def subject(login: str) -> str:
@@ -308,6 +383,8 @@ def subject(login: str) -> str:
 
 
 def _userinfo(account: Account, site: str, scope: str) -> dict[str, Any]:
+    """The person as OpenID Connect userinfo: what the granted scopes
+    release, the test's fields (by either name) applied, ``None`` left out."""
     sub = subject(account.login)
     claims: dict[str, Any] = {
         "sub": sub,
@@ -319,7 +396,10 @@ def _userinfo(account: Account, site: str, scope: str) -> dict[str, Any]:
         "email_verified": True,
         "locale": "en",
     }
-    claims.update(account.fields)
+    oidc_names = {v2: oidc for oidc, v2 in _V2_NAMES.items()}
+    claims.update(
+        {oidc_names.get(key, key): value for key, value in account.fields.items()}
+    )
     granted = set(scope.split())
     withheld = {
         claim
@@ -327,4 +407,39 @@ def _userinfo(account: Account, site: str, scope: str) -> dict[str, Any]:
         if _SCOPE_URLS[scope_name] not in granted and scope_name not in granted
         for claim in names
     }
-    return {key: value for key, value in claims.items() if key not in withheld}
+    return present({key: value for key, value in claims.items() if key not in withheld})
+
+
+def _oauth2_api_unauthorized(request: Request) -> Response:
+    """The OAuth2 API's 401, in Google's API error shape."""
+    if request.headers.get("Authorization"):
+        message = "Request had invalid authentication credentials."
+        reason, detail = "authError", "Invalid Credentials"
+    else:
+        message = "Request is missing required authentication credential."
+        reason, detail = "required", "Login Required."
+    body = {
+        "error": {
+            "code": 401,
+            "message": (
+                f"{message} Expected OAuth 2 access token, login cookie or other "
+                f"valid authentication credential. See {_DEVCONSOLE}."
+            ),
+            "errors": [
+                {
+                    "message": detail,
+                    "domain": "global",
+                    "reason": reason,
+                    "location": "Authorization",
+                    "locationType": "header",
+                }
+            ],
+            "status": "UNAUTHENTICATED",
+        }
+    }
+    return json_response(
+        body,
+        401,
+        headers={"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'},
+        indent=2,
+    )

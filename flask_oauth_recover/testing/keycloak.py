@@ -18,6 +18,24 @@ PKCE verifier "PKCE verification failed: Code mismatch". Codes live as long
 as the realm's "Client login timeout": one minute by default. Other paths
 are 404 with Keycloak's JSON ``error`` "Unable to find matching target
 resource method".
+
+What apps read after signing in: the realm's userinfo, and the ID token.
+The realm's default client scopes (``profile``, ``email``, ``roles``,
+``web-origins``, ``acr``, ``basic``) apply whatever the client asks for, so
+both carry ``sub``, ``email_verified``, ``name``, ``preferred_username``,
+``given_name``, ``family_name`` and ``email``; the ID token adds ``exp``,
+``iat``, ``auth_time``, ``jti``, ``iss``, ``aud``, ``typ`` ``"ID"``,
+``azp``, ``nonce``, ``session_state``, ``at_hash``, ``acr`` and ``sid``.
+Realm and client roles (``realm_access``, ``resource_access``) are in the
+access token only, unless the realm's role mappers add them to userinfo or
+the ID token: ``ProviderEmulator(user={"realm_access": {"roles": [...]}})``
+does that; any claim's name replaces it, ``None`` leaving it out.
+
+Sources:
+
+- https://www.keycloak.org/securing-apps/oidc-layers (endpoints)
+- https://www.keycloak.org/docs/latest/server_admin/ (client scopes, the
+  default protocol mappers)
 """
 
 from __future__ import annotations
@@ -41,6 +59,8 @@ from .dialect import random_token
 from .oidc import DISCOVERY_PATH
 from .oidc import OIDCDialect
 from .oidc import at_hash
+from .oidc import present
+from .oidc import with_fields
 
 __all__ = ["KeycloakDialect"]
 
@@ -280,18 +300,14 @@ class KeycloakDialect(OIDCDialect):
             "sub": info.pop("sub"),
             "typ": "ID",
             "azp": grant.client_id,
+            "nonce": grant.nonce,
+            "session_state": session_state,
+            "at_hash": at_hash(access_token),
+            "acr": "1",
+            "sid": session_state,
+            **info,
         }
-        if grant.nonce is not None:
-            claims["nonce"] = grant.nonce
-        claims.update(
-            {
-                "session_state": session_state,
-                "at_hash": at_hash(access_token),
-                "sid": session_state,
-                **info,
-            }
-        )
-        return self.signing_key.sign(claims)
+        return self.signing_key.sign(with_fields(claims, account.fields))
 
 
 def subject(login: str) -> str:
@@ -313,4 +329,4 @@ def _userinfo(account: Account) -> dict[str, Any]:
         "email": account.email,
     }
     info.update(account.fields)
-    return info
+    return present(info)

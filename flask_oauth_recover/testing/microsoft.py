@@ -25,6 +25,28 @@ the secret included) is 401 AADSTS7000215, an expired one AADSTS7000222.
 Other paths answer as Graph does, 400 ``BadRequest`` in Graph's error
 shape: "Resource not found for the segment '...'." under ``/v1.0/`` and
 ``/beta/``, "Invalid version." elsewhere.
+
+What apps read after signing in: Graph's ``/v1.0/me`` (Flask-Dance's Azure
+docs and Microsoft's own Flask samples) with its default properties, ``null``
+where the user has no value, as Graph sends them; ``/oidc/userinfo`` with
+``sub``, and ``name``, ``family_name``, ``given_name``, ``picture`` for the
+``profile`` scope and ``email`` for ``email``; and the v2.0 ID token:
+``aud``, ``iss``, ``iat``, ``nbf``, ``exp``, ``aio``, ``email`` (``email``
+scope, when the user has an address), ``name``, ``oid`` and
+``preferred_username`` (``profile`` scope), ``nonce``, ``rh``, ``sid``,
+``sub`` (pairwise, per app), ``tid``, ``uti`` and ``ver`` ``"2.0"``; no
+``at_hash`` from the token endpoint. ``ProviderEmulator(user={...})`` takes
+Graph's property names (``displayName``, ``mail``...), from which userinfo
+and the ID token follow; a claim's own name replaces that claim, ``None``
+leaving it out, and ``roles`` or ``groups`` add app roles or group IDs as
+an app registration configured for them gets.
+
+Sources:
+
+- https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference
+- https://learn.microsoft.com/en-us/entra/identity-platform/userinfo
+- https://learn.microsoft.com/en-us/graph/api/user-get (``GET /me``)
+- https://flask-dance.readthedocs.io/en/latest/quickstarts/azure.html
 """
 
 from __future__ import annotations
@@ -52,6 +74,7 @@ from .dialect import json_response
 from .dialect import random_token
 from .oidc import DISCOVERY_PATH
 from .oidc import OIDCDialect
+from .oidc import with_fields
 
 __all__ = ["MicrosoftDialect"]
 
@@ -78,6 +101,8 @@ GRAPH_VERSIONS = frozenset({"v1.0", "beta"})
 _LOGIN_ERROR_URI = "https://login.microsoftonline.com/error?code={code}"
 _OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 _GRAPH_DEFAULT_SCOPE = "https://graph.microsoft.com/User.Read"
+# Claims an app registration can be configured to add to the ID token.
+_ADDABLE_CLAIMS = frozenset({"roles", "groups"})
 _NO_STORE = {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"}
 _TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%SZ"
 
@@ -419,31 +444,30 @@ class MicrosoftDialect(OIDCDialect):
     def _id_token(self, grant: Grant, account: Account) -> str:
         now = int(time.time())
         user = _graph_user(account, grant.site)
+        scopes = set(grant.scope.split())
+        profile = "profile" in scopes
         claims: dict[str, Any] = {
             "aud": grant.client_id,
             "iss": self.issuer(grant.site, self.home_route),
             "iat": now,
             "nbf": now,
             "exp": now + 3600,
+            "aio": random_token(80),
+            "email": user.get("mail") if "email" in scopes else None,
+            "name": user.get("displayName") if profile else None,
+            "nonce": grant.nonce,
+            "oid": user.get("id") if profile else None,
+            "preferred_username": user.get("userPrincipalName") if profile else None,
+            "rh": "1.A" + random_token(40),
+            "sid": str(uuid.uuid4()),
+            "sub": pairwise_subject(account.login, grant.client_id),
+            "tid": self.tenant_id,
+            "uti": random_token(22),
+            "ver": "2.0",
         }
-        if "email" in grant.scope.split() and user.get("mail"):
-            claims["email"] = user["mail"]
-        claims["name"] = user.get("displayName")
-        if grant.nonce is not None:
-            claims["nonce"] = grant.nonce
-        claims.update(
-            {
-                "oid": user.get("id"),
-                "preferred_username": user.get("userPrincipalName"),
-                "rh": "1.A" + random_token(40),
-                "sid": str(uuid.uuid4()),
-                "sub": pairwise_subject(account.login, grant.client_id),
-                "tid": self.tenant_id,
-                "uti": random_token(22),
-                "ver": "2.0",
-            }
+        return self.signing_key.sign(
+            with_fields(claims, account.fields, _ADDABLE_CLAIMS)
         )
-        return self.signing_key.sign(claims)
 
 
 def object_id(login: str) -> str:
@@ -486,16 +510,17 @@ def _graph_user(account: Account, site: str) -> dict[str, Any]:
 def _userinfo(
     user: Mapping[str, Any], account: Account, grant: Grant, site: str
 ) -> dict[str, Any]:
+    scopes = set(grant.scope.split())
+    profile = "profile" in scopes
     info: dict[str, Any] = {
         "sub": pairwise_subject(account.login, grant.client_id),
-        "name": user.get("displayName"),
-        "family_name": user.get("surname"),
-        "given_name": user.get("givenName"),
-        "picture": f"{site}v1.0/me/photo/$value",
+        "name": user.get("displayName") if profile else None,
+        "family_name": user.get("surname") if profile else None,
+        "given_name": user.get("givenName") if profile else None,
+        "picture": f"{site}v1.0/me/photo/$value" if profile else None,
+        "email": user.get("mail") if "email" in scopes else None,
     }
-    if user.get("mail"):
-        info["email"] = user["mail"]
-    return info
+    return with_fields(info, account.fields)
 
 
 def _graph_unauthorized(empty: bool) -> Response:

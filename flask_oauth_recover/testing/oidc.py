@@ -37,6 +37,8 @@ __all__ = [
     "SigningKey",
     "at_hash",
     "discovery_document",
+    "present",
+    "with_fields",
 ]
 
 #: Where OpenID Connect Discovery puts the document, below the issuer.
@@ -113,6 +115,37 @@ def at_hash(access_token: str) -> str:
     """
     digest = hashlib.sha256(access_token.encode("ascii")).digest()
     return _b64(digest[: len(digest) // 2])
+
+
+def present(claims: Mapping[str, Any]) -> dict[str, Any]:
+    """The claims that have a value: OpenID Connect Core (5.3.2) leaves a
+    claim it does not return out, never ``null``, so ``None`` (as a test's
+    ``user={"locale": None}`` sets it) means "not sent".
+
+    :param claims: ID token or userinfo claims, in order.
+    """
+    return {key: value for key, value in claims.items() if value is not None}
+
+
+def with_fields(
+    claims: Mapping[str, Any],
+    fields: Mapping[str, Any],
+    addable: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """``claims`` with the test's ``fields`` applied where they name one of
+    them (or one of ``addable``), then :func:`present`: a test replaces a
+    claim, or leaves it out with ``None``, by its name.
+
+    :param claims: ID token or userinfo claims, in order.
+    :param fields: ``ProviderEmulator(user=...)``.
+    :param addable: Claims the provider adds when configured to (Entra's
+        app ``roles``), which a test may add.
+    """
+    updated = dict(claims)
+    for key, value in fields.items():
+        if key in updated or key in addable:
+            updated[key] = value
+    return present(updated)
 
 
 def discovery_document(
