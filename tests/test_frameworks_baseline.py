@@ -40,11 +40,14 @@ from .apps import fab_app  # noqa: E402
 from .apps import oidc_app  # noqa: E402
 from .apps import security_app  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings(
+pytestmark = [
     # FAB signs its state with a 30-character random key; PyJWT >= 2.10
     # warns that HS256 keys should have 32 bytes or more.
-    "ignore::jwt.warnings.InsecureKeyLengthWarning"
-)
+    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
+    # Airflow signs its database session's id cookie; Flask-Session 0.8
+    # deprecates the option it does so with.
+    pytest.mark.filterwarnings("ignore:The 'use_signer' option:DeprecationWarning"),
+]
 
 APP = "http://localhost"
 
@@ -237,6 +240,33 @@ def test_today_fab_airflow_state_lost_with_cookie(provider: ProviderEmulator) ->
     assert response.location == f"{fab.mount}/login/"
     assert provider.token_requests == []
     assert flashes(fab.client.get(response.location)) == [
+        ("error", "The request to sign in was denied.")
+    ]
+
+
+@pytest.mark.parametrize("name", list(FAB_APPS))
+def test_today_fab_secret_key_mismatch(name: str, provider: ProviderEmulator) -> None:
+    """Documents pre-integration behaviour: the callback reaches an instance
+    whose SECRET_KEY differs from the one that started the login (replicas,
+    or a key generated at start-up). The session cookie (Airflow's: the
+    signed session id) does not verify there, Authlib finds no state, and the
+    answer is the same flash and redirect as for a dropped cookie."""
+    factory, mount, endpoint = FAB_APPS[name]
+    first = FabCase(factory(provider), mount, endpoint)
+    other = FabCase(
+        factory(provider, SECRET_KEY="another-instance-key"), mount, endpoint
+    )
+    callback = authorize(provider, first.start())
+    cookie = first.client.get_cookie("session")
+    assert cookie is not None
+    other.client.set_cookie("session", cookie.value)
+
+    response = other.client.get(callback)
+
+    assert response.status_code == 302
+    assert response.location == f"{mount}/login/"
+    assert provider.token_requests == []
+    assert flashes(other.client.get(response.location)) == [
         ("error", "The request to sign in was denied.")
     ]
 

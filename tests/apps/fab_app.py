@@ -142,7 +142,9 @@ class AirflowStyleSecurityManager(SecurityManager):  # type: ignore[misc]
 def create_airflow_style_app(provider: ProviderEmulator, **config: Any) -> Flask:
     """A FAB app in Airflow's shape: :class:`AirflowStyleSecurityManager`
     named by ``FAB_SECURITY_MANAGER_CLASS``, sessions in the database
-    (Flask-Session's SQLAlchemy store), mounted under :data:`AIRFLOW_MOUNT`.
+    (Flask-Session's SQLAlchemy store, set up as Airflow's
+    ``init_airflow_session_interface`` sets it up), mounted under
+    :data:`AIRFLOW_MOUNT`.
 
     :param provider: The running emulator (GitHub profile).
     :param config: Configuration that replaces or extends the defaults.
@@ -151,8 +153,13 @@ def create_airflow_style_app(provider: ProviderEmulator, **config: Any) -> Flask
         provider,
         **{
             "FAB_SECURITY_MANAGER_CLASS": f"{__name__}.AirflowStyleSecurityManager",
+            # Airflow's "database" session backend: Flask-Session's
+            # SQLAlchemy store, table "session", no key prefix, the session
+            # id cookie signed with SECRET_KEY.
             "SESSION_TYPE": "sqlalchemy",
-            "SESSION_PERMANENT": False,
+            "SESSION_SQLALCHEMY_TABLE": "session",
+            "SESSION_KEY_PREFIX": "",
+            "SESSION_USE_SIGNER": True,
             **config,
         },
     )
