@@ -7,6 +7,7 @@ from flask import current_app
 from .clients import EXTENSION_KEY
 from .clients import Registry
 from .duplicate import LocalClaims
+from .framework import Framework
 from .used_states import LocalRecord
 
 
@@ -22,6 +23,11 @@ class AppState:
         self.used_states = LocalRecord()
         #: Claims of the callbacks in flight (:mod:`.duplicate`).
         self.claims = LocalClaims()
+        #: Operator alerts resting on what only the browser says, each
+        #: given once per window (a forged cookie costs an attacker nothing).
+        self.alerts = LocalRecord(limit=64)
+        #: The libraries owning the app's login whose callbacks are wrapped.
+        self.frameworks: list[Framework] = []
 
 
 def current_state() -> AppState:

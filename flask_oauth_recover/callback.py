@@ -32,6 +32,7 @@ from .callback_params import Values
 from .callback_params import read_callback_params
 from .classify import LOST_STATE
 from .classify import MISSING_CODE
+from .classify import SECRET_KEY_MISMATCH
 from .classify import Failure
 from .classify import FailureKind
 from .classify import classify
@@ -46,9 +47,12 @@ from .diagnose import diagnose
 from .diagnose import public_client_id
 from .diagnose import relevant_facts
 from .diagnose import secret_facts
+from .diagnose import secret_key_mismatch_finding
 from .diagnose import session_cookie_present
+from .diagnose import session_cookie_verifies
 from .diagnose import snapshot_login
 from .diagnose import state_entry
+from .diagnose.evidence import FrameworkSettings
 from .duplicate import CLAIMS_KEY
 from .duplicate import claim_callback
 from .duplicate import record_outcome
@@ -56,6 +60,7 @@ from .duplicate import record_restart
 from .duplicate import record_success
 from .duplicate import release_claims
 from .duplicate import wait_for_first_callback
+from .framework import Framework
 from .log_line import log_line
 from .outcome import Outcome
 from .outcome import OutcomeKind
@@ -74,7 +79,9 @@ from .state import COOKIE_MISSING
 from .state import GRANT_REFUSED
 from .state import STATE_LOST
 from .state import SignedState
+from .state import looks_minted
 from .state import read_state
+from .state import signature_holds
 from .token_response import SENT_KEY
 from .token_response import sent_token_request
 from .used_states import first_use
@@ -84,10 +91,15 @@ logger = logging.getLogger("flask_oauth_recover")
 #: A function that may replace an error page: the Outcome in, a response
 #: or ``None`` out (see ``OAuthRecover.error_page_handler``).
 ErrorPageHandler = Callable[[Outcome], "ResponseReturnValue | None"]
+#: A view's own answer to a failure it caught: a response, or the exception
+#: it raised instead.
+Answer = Any
 
 # Sec-Purpose, Purpose, X-Purpose and X-Moz, read from the environ: building
 # the headers object costs more than the check on every callback.
 _PREFETCH_ENVIRON = ("HTTP_SEC_PURPOSE", "HTTP_PURPOSE", "HTTP_X_PURPOSE", "HTTP_X_MOZ")
+
+NO_FRAMEWORK = FrameworkSettings()
 
 _SIGNALS = {
     OutcomeKind.RESTARTED: signals.authorization_restarted,
@@ -114,6 +126,8 @@ class CallbackRun:
     :param client_name: the name of the client this request serves.
     :param client: the Authlib OAuth 2 client.
     :param provider: the provider profile the decorator named, if any.
+    :param framework: the library that owns the callback view (Superset,
+        Flask-Security...), when one does.
     """
 
     #: The provider profile serving the client, found on the first failure.
@@ -125,12 +139,15 @@ class CallbackRun:
         client_name: str,
         client: Any,
         provider: str | None = None,
+        framework: Framework | None = None,
     ) -> None:
         self.error_page_handler = error_page_handler
         self.client_name = client_name
         self.client = client
         #: The provider profile named by the decorator, if any.
         self.provider_override = provider
+        #: The library that owns this callback, if one does.
+        self.framework = framework
         req = request._get_current_object()  # type: ignore[attr-defined]
         self.environ: dict[str, Any] = req.environ
         # The app's own code (Authlib) parses the same query or form.
@@ -138,6 +155,7 @@ class CallbackRun:
         # The session object itself: Authlib reads it several times.
         self.session = session._get_current_object()  # type: ignore[attr-defined]
         self.state_entry: object = None
+        self.flashes = 0
         self.signed: SignedState | None = None
         self.login: LoginSnapshot | None = None
 
@@ -198,12 +216,17 @@ class CallbackRun:
             if state_data is None:
                 # The session holds the entry, the cache lost the data: the
                 # session vouches for the state, whatever its age.
-                self.signed = read_state(state, math.inf, self.client_name)
+                self.signed = read_state(self._token(state), math.inf, self.client_name)
+        self.flashes = _flash_count(self.session)
         try:
             rv = view(*args, **kwargs)
         except Exception as exc:
-            caught_failure()
+            caught = caught_failure()
             handled = self._handle(exc, params, state_data)
+            if handled is None and isinstance(caught, Exception) and caught is not exc:
+                # The view turned Authlib's exception into one of its own
+                # (flask-oidc's abort(401)): the failure is still Authlib's.
+                handled = self._handle(caught, params, state_data, answer=exc)
             if handled is None:
                 raise
             return handled
@@ -213,7 +236,8 @@ class CallbackRun:
             if isinstance(caught, Exception):
                 # The view caught Authlib's exception itself and answered: a
                 # restart still heals a transient failure; anything else
-                # keeps the app's answer, with our signal and log line.
+                # keeps the app's answer, with our signal and log line (a
+                # framework's generic answer gives way to our page).
                 return self._handle(caught, params, state_data, answer=rv) or rv
         if not state or SENT_KEY not in request_globals:
             # No code was spent: nothing to remember, and Flask makes the
@@ -264,12 +288,13 @@ class CallbackRun:
         exc: Exception,
         params: CallbackParams,
         state_data: dict[str, Any] | None,
-        answer: ResponseReturnValue | None = None,
+        answer: Answer = None,
     ) -> Response | None:
         """Restart or explain the failure ``exc``; ``None`` when it is not
         an OAuth failure of ours.
 
-        :param answer: the app's own response, when its view caught ``exc``.
+        :param answer: the view's own answer, when it caught ``exc``: a
+            response, or the exception it raised instead.
         """
         failure = classify(
             exc,
@@ -280,6 +305,8 @@ class CallbackRun:
         if failure is None:
             return None
         if state_data is None and self.signed is None:
+            if self._keys_differ(params.state):
+                return self._secret_key_mismatch(params.state, answer)
             # Authlib refused a state this app never issued (or issued
             # long ago) before spending anything: a crafted link.
             return self._invalid(
@@ -312,7 +339,25 @@ class CallbackRun:
         return dict(data) if isinstance(data, dict) else None
 
     def _read_signed(self, state: str | None) -> SignedState | None:
-        return read_state(state, self._max_age(), self.client_name)
+        return read_state(self._token(state), self._max_age(), self.client_name)
+
+    def _token(self, state: str | None) -> str | None:
+        """Where the extension's signed state is: the state itself, or a
+        part of a framework's own state."""
+        framework = self.framework
+        if state is None or framework is None or framework.signed_token is None:
+            return state
+        return framework.signed_token(state)
+
+    def _discard_flashes(self) -> None:
+        """Forget what the view flashed about the failure: our restart or
+        page says it instead."""
+        flashes = self.session.get("_flashes")
+        if isinstance(flashes, list) and len(flashes) > self.flashes:
+            if self.flashes:
+                self.session["_flashes"] = flashes[: self.flashes]
+            else:
+                self.session.pop("_flashes")
 
     @staticmethod
     def _max_age() -> int:
@@ -324,7 +369,7 @@ class CallbackRun:
         failure: Failure,
         params: CallbackParams,
         state_data: dict[str, Any] | None,
-        answer: ResponseReturnValue | None = None,
+        answer: Answer = None,
     ) -> Response:
         if params.state:
             self.client.framework.clear_state_data(session, params.state)
@@ -332,7 +377,9 @@ class CallbackRun:
         if state_data is not None:
             # The session proves the state is this browser's: its age is
             # irrelevant, only its history counts.
-            self.signed = read_state(params.state, math.inf, self.client_name)
+            self.signed = read_state(
+                self._token(params.state), math.inf, self.client_name
+            )
             recipe = remembered = recipe_from_state_data(state_data)
         else:
             # Never kept for "try again": a signed state is anyone's to send.
@@ -349,7 +396,9 @@ class CallbackRun:
             if len(history) <= bound and not repeated:
                 outcome = self._outcome(OutcomeKind.RESTARTED, failure, history, recipe)
                 self._announce(outcome)
-                response = restart_authorization(self.client, recipe, history)
+                if answer is not None:
+                    self._discard_flashes()
+                response = self._restart(params.state, history, recipe)
                 record_restart(response.location or "")
                 return response
             kind = OutcomeKind.GAVE_UP
@@ -362,9 +411,54 @@ class CallbackRun:
         outcome = self._outcome(kind, failure, history, recipe)
         return self._respond(outcome, exc, answer, remember=remembered)
 
-    def _invalid(
-        self, reason: str, answer: ResponseReturnValue | None = None
-    ) -> Response:
+    def _restart(self, state: str | None, history: str, recipe: Recipe) -> Response:
+        framework = self.framework
+        if framework is not None and framework.restart is not None:
+            return no_store(framework.restart(self.client, state, history, recipe))
+        return restart_authorization(self.client, recipe, history)
+
+    def _keys_differ(self, state: str | None) -> bool:
+        """Were the session cookie and the state, both of our making,
+        signed with another secret key? (Replicas with different keys, or
+        a key made at start-up.)"""
+        token = self._token(state)
+        if token is None or not looks_minted(token):
+            return False
+        if signature_holds(token, self.client_name):
+            return False
+        return session_cookie_verifies() is False
+
+    def _secret_key_mismatch(self, state: str | None, answer: Answer) -> Response:
+        failure = Failure(FailureKind.CONFIG, SECRET_KEY_MISMATCH, source="state")
+        match = self._provider()
+        settings = self.framework.settings if self.framework else NO_FRAMEWORK
+        outcome = Outcome(
+            OutcomeKind.CONFIG_ERROR,
+            self.client_name,
+            failure,
+            attempt=0,
+            reference=_reference(),
+            findings=[secret_key_mismatch_finding(settings)],
+            facts=[
+                ("client", self.client_name),
+                ("callback URL received", _safe_base_url()),
+                ("error code", SECRET_KEY_MISMATCH),
+                ("session cookie", "sent, not signed with this SECRET_KEY"),
+                ("state", "minted by this extension, not signed with this SECRET_KEY"),
+            ],
+            provider=match.display_name,
+            profile=match.profile.name,
+        )
+        # Only the browser says so, and a forged cookie costs nothing: one
+        # alert per state, and per worker per window, at most.
+        app_state = current_state()
+        alert = bool(state) and first_use(
+            self.client, str(state), app_state.used_states, self._max_age()
+        )
+        alert = alert and app_state.alerts.add(SECRET_KEY_MISMATCH, self._max_age())
+        return self._respond(outcome, None, answer, alert=alert)
+
+    def _invalid(self, reason: str, answer: Answer = None) -> Response:
         outcome = Outcome(
             OutcomeKind.INVALID_CALLBACK,
             self.client_name,
@@ -392,6 +486,7 @@ class CallbackRun:
             state_origin=self.signed.origin if self.signed else None,
             profile=match.profile,
             provider_name=match.display_name,
+            framework=self.framework.settings if self.framework else NO_FRAMEWORK,
         )
         attempt = len(history) - (failure.kind is FailureKind.TRANSIENT)
         return Outcome(
@@ -447,20 +542,26 @@ class CallbackRun:
         self,
         outcome: Outcome,
         exc: Exception | None,
-        answer: ResponseReturnValue | None = None,
+        answer: Answer = None,
         *,
         remember: Recipe | None = None,
         announce: bool = True,
+        alert: bool = True,
     ) -> Response:
         """The answer for ``outcome``: the app's own (``answer``, its
         ``error_page_handler``, its Flask error handler) or our page.
 
+        :param answer: the view's own answer to the failure: kept for an
+            app's own view; a framework's generic one gives way to our
+            page, but for a cancel.
         :param remember: the login's recipe, for the page's "try again".
         :param announce: send the signal and log line (not for a duplicate
             repeating its first request's page).
+        :param alert: log at the outcome's own level and send its signal;
+            ``False``: a WARNING and no signal.
         """
         if announce:
-            self._announce(outcome)
+            self._announce(outcome, alert=alert)
             record_outcome(outcome)
         if remember is not None:
             client_name = self.client_name
@@ -471,7 +572,14 @@ class CallbackRun:
                 return response
 
         if answer is not None:
-            return current_app.make_response(answer)
+            if self.framework is None or outcome.kind is OutcomeKind.CANCELLED:
+                if isinstance(answer, BaseException):
+                    raise answer
+                return current_app.make_response(answer)
+            # The framework caught the failure: no app handler saw it, and
+            # its generic message gives way to our page.
+            self._discard_flashes()
+            exc = None
         handler = self.error_page_handler
         if handler is not None:
             custom = handler(outcome)
@@ -483,7 +591,10 @@ class CallbackRun:
             raise handled
         return render_outcome(outcome, show_details=show_details())
 
-    def _announce(self, outcome: Outcome) -> None:
+    def _announce(self, outcome: Outcome, *, alert: bool = True) -> None:
+        if not alert:
+            logger.warning(log_line(outcome))
+            return
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         _SIGNALS[outcome.kind].send(app, client_name=self.client_name, outcome=outcome)
         logger.log(_LOG_LEVELS[outcome.kind], log_line(outcome))
@@ -550,6 +661,11 @@ def _is_prefetch(environ: dict[str, Any]) -> bool:
         if key in environ and "prefetch" in environ[key].lower():
             return True
     return False
+
+
+def _flash_count(store: Any) -> int:
+    flashes = store.get("_flashes")
+    return len(flashes) if isinstance(flashes, list) else 0
 
 
 def _netloc(url: str) -> str | None:

@@ -14,7 +14,9 @@ from typing import Protocol
 #: The parameters we read, with the longest value each may have.
 LIMITS = {
     "code": 512,
-    "state": 512,
+    # Frameworks' own states are long: Flask-AppBuilder's is a JWT of the
+    # login's query arguments.
+    "state": 2048,
     "error": 64,
     "error_description": 1024,
     "error_uri": 2048,

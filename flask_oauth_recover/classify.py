@@ -49,6 +49,8 @@ MISSING_CODE = "missing_code"
 PROVIDER_UNREACHABLE = "provider_unreachable"
 PROVIDER_TIMEOUT = "provider_timeout"
 PROVIDER_BAD_RESPONSE = "provider_bad_response"
+#: The session cookie and the state are signed with another secret key.
+SECRET_KEY_MISMATCH = "secret_key_mismatch"
 
 
 @dataclass(frozen=True)

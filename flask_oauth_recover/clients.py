@@ -22,11 +22,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
-from flask import after_this_request
 from flask import current_app
 from flask import g
 from flask import request
-from werkzeug.wrappers import Response
 
 from .providers import Match
 from .providers import Profile
@@ -132,35 +130,6 @@ class Registry:
             if is_oauth2(client):
                 prepare(client)
         return True
-
-
-def attach_when_found(app: Flask, registry: Registry) -> None:
-    """Attach ``registry`` to ``app`` now, or at the app's first request
-    when it has no Authlib registry yet (``OAuth(app)`` created after the
-    extension, or in a ``before_request`` function): then a hook does it,
-    once, and removes itself, so no later request pays for it.
-    """
-    if registry.attach(app):
-        return
-
-    def find_registry() -> None:
-        if not registry.attach(app):
-            # The app may create it in a before_request function that runs
-            # after this one: look again once this request is done.
-            @after_this_request
-            def look_again(response: Response) -> Response:
-                registry.attach(app)
-                return response
-
-        hooks = app.before_request_funcs
-        # A new list, not an edit: Flask may be iterating the old one.
-        remaining = [hook for hook in hooks.get(None, ()) if hook is not find_registry]
-        if remaining:
-            hooks[None] = remaining
-        else:
-            hooks.pop(None, None)
-
-    app.before_request(find_registry)
 
 
 def _prepare_on_creation(oauth: Any) -> None:

@@ -34,9 +34,14 @@ LOG_FIXES = {
     FailureKind.CANCELLED: "none, the user declined",
     FailureKind.UNAVAILABLE: "none on our side; the user was asked to retry",
 }
-#: The fix for a login that gave up after losing its state, and for one
-#: whose every code the provider refused or never sent.
-GAVE_UP_FIX = "see the diagnosis ids; the session cookie is the usual cause"
+#: The fix for a login that gave up after its session cookie stayed away,
+#: after its state was lost while the cookie came back, and for one whose
+#: every code the provider refused or never sent.
+GAVE_UP_FIX = "see the diagnosis ids; the session cookie did not come back"
+GAVE_UP_STATE_LOST_FIX = (
+    "see the diagnosis ids; the session came back without the login's state, "
+    "so the session store lost it"
+)
 GAVE_UP_REFUSED_FIX = (
     "see the diagnosis ids and error codes: the provider refused the "
     "authorization code, or sent none, on every attempt"
@@ -55,8 +60,12 @@ def log_line(outcome: Outcome) -> str:
     failure = outcome.failure
     what = outcome.reason if failure is None else failure.error
     if outcome.kind is OutcomeKind.GAVE_UP:
-        lost = set(outcome.history) & {STATE_LOST, COOKIE_MISSING}
-        fix = GAVE_UP_FIX if lost or not outcome.history else GAVE_UP_REFUSED_FIX
+        if COOKIE_MISSING in outcome.history or not outcome.history:
+            fix = GAVE_UP_FIX
+        elif STATE_LOST in outcome.history:
+            fix = GAVE_UP_STATE_LOST_FIX
+        else:
+            fix = GAVE_UP_REFUSED_FIX
     elif failure is not None:
         fix = LOG_FIXES[failure.kind]
     else:

@@ -76,6 +76,12 @@ class Outcome:
         return bool(set(self.history) & {STATE_LOST, COOKIE_MISSING})
 
     @property
+    def cookie_was_missing(self) -> bool:
+        """Did the session cookie stay away in an attempt? Only then may a
+        page suspect the browser's cookie settings."""
+        return COOKIE_MISSING in self.history
+
+    @property
     def status(self) -> int:
         """The HTTP status the response carries."""
         return STATUS[self.kind]

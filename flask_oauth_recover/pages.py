@@ -66,6 +66,14 @@ DESCRIPTIONS = {
         "a sign-in provider. Please start again from the sign-in page."
     ),
 }
+#: Sentences for failures of the site's own, not the provider's.
+ERROR_DESCRIPTIONS = {
+    "secret_key_mismatch": N_(
+        "This site could not recognise the sign-in it had started: its servers "
+        "do not share the same secret key. It is nothing you did. Trying again "
+        "may work; if it keeps failing, the site needs fixing."
+    ),
+}
 TITLES = {
     OutcomeKind.CONFIG_ERROR: N_("Sign-in is not set up correctly"),
     OutcomeKind.CANCELLED: N_("Sign-in cancelled"),
@@ -135,7 +143,10 @@ def render_outcome(outcome: Outcome, *, show_details: bool) -> Response:
     locale = select_locale()
     _ = Translator(locale)
     provider = outcome.provider or provider_name(outcome.client_name)
-    description = _(DESCRIPTIONS[outcome.kind], provider=provider)
+    message = DESCRIPTIONS[outcome.kind]
+    if outcome.failure is not None:
+        message = ERROR_DESCRIPTIONS.get(outcome.failure.error, message)
+    description = _(message, provider=provider)
     findings = [
         {
             "id": finding.id,

@@ -143,6 +143,13 @@ def read_state(
     )
 
 
+def signature_holds(state: str, client_name: str) -> bool:
+    """Does ``state``, whatever its age, carry this app's signature for
+    ``client_name``?"""
+    payload, _, mac = state.rpartition(".")
+    return bool(payload) and verify(payload, mac, client_name, _PURPOSE)
+
+
 def looks_minted(state: str | None) -> bool:
     """Has ``state`` the shape of a state this extension mints, whether or
     not its signature holds? (Evidence for a secret key that differs

@@ -355,6 +355,27 @@ def login_older_than_the_state(env: Env) -> TestResponse:
     return browser.login(before_provider=two_hours_pass)
 
 
+def session_store_lost_the_state(env: Env) -> TestResponse:
+    cache = StateCache()
+    app = config_app(env.provider, cache=cache, OAUTH_RECOVER_MAX_RESTARTS=0)
+    # The cookie comes back; the store behind it has forgotten the login.
+    return env.browser(app).login(before_provider=cache.expire_all)
+
+
+def callback_on_an_instance_with_another_secret_key(env: Env) -> TestResponse:
+    first = env.make_app(OAUTH_RECOVER_SHOW_DETAILS=True)
+    other = env.make_app(OAUTH_RECOVER_SHOW_DETAILS=True)
+    other.config["SECRET_KEY"] = "another-instance-key"
+    browser = env.browser(first)
+    login = browser.request("http://localhost/login", "none")
+    answer = requests.get(login.headers["Location"], allow_redirects=False, timeout=10)
+    cookie = browser.client.get_cookie("session")
+    assert cookie is not None
+    instance = other.test_client()
+    instance.set_cookie("session", cookie.value)
+    return instance.get(answer.headers["Location"], headers={"Accept": env.accept})
+
+
 def cookie_lost_before_the_callback(env: Env) -> TestResponse:
     app = env.make_app(OAUTH_RECOVER_MAX_RESTARTS=0, OAUTH_RECOVER_SHOW_DETAILS=True)
     browser = env.browser(app)
@@ -417,6 +438,8 @@ SCENARIOS: dict[str, Callable[[Env], TestResponse]] = {
     "credentials.whitespace": secret_with_trailing_newline_in_config,
     "credentials.shape": personal_access_token_as_secret,
     "session.samesite_strict": samesite_strict_cookie,
+    "session.state_lost": session_store_lost_the_state,
+    "session.secret_key_mismatch": callback_on_an_instance_with_another_secret_key,
     "session.secure_over_http": secure_cookie_over_http,
     "session.cookie_domain": cookie_domain_of_another_site,
     "session.cookie_too_large": session_near_the_cookie_limit,
@@ -911,13 +934,11 @@ def test_expired_state_restarts_and_logs_why(
     assert "Diagnosis: session.state_expired." in restart.getMessage()
 
 
-def test_state_lost_from_the_cache_early_is_not_called_expired(env: Env) -> None:
-    cache = StateCache()
-    app = config_app(env.provider, cache=cache, OAUTH_RECOVER_MAX_RESTARTS=0)
+def test_state_lost_from_the_cache_early_is_lost_not_expired(env: Env) -> None:
+    response = session_store_lost_the_state(env)
 
-    response = env.browser(app).login(before_provider=cache.expire_all)
-
-    assert response.get_json()["diagnosis"] == []
+    assert finding_ids(response) == ["session.state_lost"]
+    assert "cookie" not in response.get_json()["description"]
 
 
 def test_cookie_missing_names_the_cookie(env: Env) -> None:

@@ -44,7 +44,29 @@ def test_the_extension_adds_no_hook_to_the_app_s_requests(
     OAuth(bare)
     app = make_app()
 
+    # Views decorated after init_app are seen at the first request.
+    app.test_client().get("/")
+
     assert hooks(app) == hooks(bare) == []
+
+
+def test_an_app_set_up_before_the_extension_gets_no_hook_at_all(
+    provider: ProviderEmulator,
+) -> None:
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=SECRET_KEY)
+    oauth = OAuth(app)
+    provider.register(oauth, "github")
+    recover = OAuthRecover()
+
+    @app.route("/callback")
+    @recover.callback("github")
+    def callback() -> str:
+        return "signed in"
+
+    recover.init_app(app)
+
+    assert hooks(app) == []
 
 
 def test_a_registry_created_after_the_extension_is_found_by_a_hook_that_leaves(

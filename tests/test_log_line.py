@@ -23,6 +23,7 @@ from flask_oauth_recover import Outcome
 from flask_oauth_recover import OutcomeKind
 from flask_oauth_recover.log_line import GAVE_UP_FIX
 from flask_oauth_recover.log_line import GAVE_UP_REFUSED_FIX
+from flask_oauth_recover.log_line import GAVE_UP_STATE_LOST_FIX
 from flask_oauth_recover.log_line import log_line
 from flask_oauth_recover.log_line import quote
 from flask_oauth_recover.state import CODE_MISSING
@@ -133,7 +134,7 @@ def test_the_line_names_what_happened_and_the_fix() -> None:
         (CODE_REFUSED * 3, GAVE_UP_REFUSED_FIX),
         (CODE_REFUSED + CODE_MISSING, GAVE_UP_REFUSED_FIX),
         (CODE_REFUSED + COOKIE_MISSING + CODE_REFUSED, GAVE_UP_FIX),
-        (STATE_LOST * 3, GAVE_UP_FIX),
+        (STATE_LOST * 3, GAVE_UP_STATE_LOST_FIX),
         ("", GAVE_UP_FIX),
     ],
 )

@@ -66,7 +66,9 @@ from .session import cookie_domain_finding
 from .session import domain_covers
 from .session import samesite_finding
 from .session import samesite_is_strict
+from .session import secret_key_mismatch_finding
 from .session import session_cookie_present
+from .session import session_cookie_verifies
 
 __all__ = [
     "COOKIE_LIMIT",
@@ -84,7 +86,9 @@ __all__ = [
     "public_client_id",
     "relevant_facts",
     "secret_facts",
+    "secret_key_mismatch_finding",
     "session_cookie_present",
+    "session_cookie_verifies",
     "snapshot_login",
     "state_entry",
 ]
@@ -113,6 +117,8 @@ FINDING_IDS = (
     "session.cookie_domain",
     "session.cookie_too_large",
     "session.state_expired",
+    "session.state_lost",
+    "session.secret_key_mismatch",
     "session.cookie_missing",
 )
 

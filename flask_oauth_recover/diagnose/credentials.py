@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from ..providers.profile import CredentialShapes
 from ..providers.profile import Profile
 from .evidence import Evidence
 from .evidence import Finding
+from .evidence import FrameworkSettings
 from .evidence import Rule
 from .shapes import is_secret_shaped
 from .shapes import shown_in_full
@@ -41,9 +43,14 @@ class CredentialSource:
 
 
 def credential_source(
-    client_name: str, name: str, client: Any = None
+    client_name: str,
+    name: str,
+    client: Any = None,
+    framework: FrameworkSettings | None = None,
 ) -> CredentialSource:
-    """Where Authlib took ``name`` (client_id or client_secret) from.
+    """Where Authlib took ``name`` (client_id or client_secret) from; in
+    the words of the library that owns the login (``framework``), where it
+    says where its users set it.
 
     Authlib's Flask integration reads ``{NAME}_{PARAM}`` from the app config
     and uses it only when ``oauth.register()`` was not given the parameter,
@@ -51,6 +58,14 @@ def credential_source(
     client that names its own config keys (a Flask-Dance blueprint's
     ``credential_keys``) is read from those.
     """
+    source = _authlib_source(client_name, name, client)
+    said = None
+    if framework is not None and framework.credentials is not None:
+        said = framework.credentials(client_name, name)
+    return dataclasses.replace(source, where=said) if said else source
+
+
+def _authlib_source(client_name: str, name: str, client: Any) -> CredentialSource:
     own_keys = getattr(client, "credential_keys", None)
     if isinstance(own_keys, dict):
         return _own_key_source(client_name, name, own_keys.get(name))
@@ -106,7 +121,9 @@ def _env_snippet(source: CredentialSource, client_name: str, name: str) -> str:
 
 
 def _missing(evidence: Evidence, name: str) -> Finding:
-    source = credential_source(evidence.client_name, name, evidence.client)
+    source = credential_source(
+        evidence.client_name, name, evidence.client, evidence.framework
+    )
     params = {"name": name, "source": source.where, "key": source.key}
     snippet = _env_snippet(source, evidence.client_name, name)
     if source.origin == "config":
@@ -135,7 +152,9 @@ def _missing(evidence: Evidence, name: str) -> Finding:
 
 
 def _padding(evidence: Evidence, name: str, value: str) -> Finding | None:
-    source = credential_source(evidence.client_name, name, evidence.client)
+    source = credential_source(
+        evidence.client_name, name, evidence.client, evidence.framework
+    )
     params = {"name": name, "source": source.where}
     trimmed = value.strip()
     if trimmed != value:
@@ -260,10 +279,16 @@ def _shapes(
             {
                 "provider": provider,
                 "id_source": credential_source(
-                    evidence.client_name, "client_id", evidence.client
+                    evidence.client_name,
+                    "client_id",
+                    evidence.client,
+                    evidence.framework,
                 ).where,
                 "secret_source": credential_source(
-                    evidence.client_name, "client_secret", evidence.client
+                    evidence.client_name,
+                    "client_secret",
+                    evidence.client,
+                    evidence.framework,
                 ).where,
             },
             console=console,
@@ -296,7 +321,10 @@ def _shapes(
             {
                 "provider": provider,
                 "secret_source": credential_source(
-                    evidence.client_name, "client_secret", evidence.client
+                    evidence.client_name,
+                    "client_secret",
+                    evidence.client,
+                    evidence.framework,
                 ).where,
             },
             console=console,
@@ -368,7 +396,10 @@ def _expired(evidence: Evidence) -> Iterator[Finding]:
             "provider": evidence.provider,
             "code": _code(evidence),
             "secret_source": credential_source(
-                evidence.client_name, "client_secret", evidence.client
+                evidence.client_name,
+                "client_secret",
+                evidence.client,
+                evidence.framework,
             ).where,
         },
         console=_console(evidence, _client_public_id(evidence)),

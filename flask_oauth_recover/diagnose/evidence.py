@@ -45,6 +45,27 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class FrameworkSettings:
+    """Where the users of a library that owns the login (Superset, Airflow,
+    Flask-AppBuilder...) set what a diagnosis names.
+
+    :param name: the library's name, as its users know it.
+    :param secret_key: where ``SECRET_KEY`` is set, e.g.
+        ``"SECRET_KEY in superset_config.py"``.
+    :param proxy_fix: the library's own switch for Werkzeug's ``ProxyFix``,
+        e.g. ``"ENABLE_PROXY_FIX = True in superset_config.py"``.
+    :param credentials: where a client's credential is set, given the
+        client's name and ``"client_id"`` or ``"client_secret"``; ``None``
+        when the library does not say.
+    """
+
+    name: str | None = None
+    secret_key: str | None = None
+    proxy_fix: str | None = None
+    credentials: Callable[[str, str], str | None] | None = None
+
+
+@dataclass(frozen=True)
 class LoginSnapshot:
     """What the session held for a callback's state before the view ran.
 
@@ -82,6 +103,8 @@ class Evidence:
     :param profile: the provider profile serving the client.
     :param provider_name: the provider's name for pages; by default the
         name people know the client's name by.
+    :param framework: where the library that owns the login, if one does,
+        has its users set things.
     """
 
     client: Any
@@ -94,6 +117,7 @@ class Evidence:
     state_origin: str | None = None
     profile: Profile = BASELINE
     provider_name: str | None = None
+    framework: FrameworkSettings = FrameworkSettings()
 
     @property
     def kind(self) -> FailureKind | None:

@@ -84,7 +84,9 @@ def relevant_facts(evidence: Evidence) -> list[tuple[str, str]]:
         facts.append(("PKCE code_verifier", "sent" if pkce_sent() else "not sent"))
     if evidence.kind is FailureKind.CREDENTIALS:
         for name in ("client_id", "client_secret"):
-            source = credential_source(evidence.client_name, name, evidence.client)
+            source = credential_source(
+                evidence.client_name, name, evidence.client, evidence.framework
+            )
             where = "(not set)" if source.origin == "nowhere" else source.where
             facts.append((f"{name} read from", where))
     if evidence.kind is FailureKind.REDIRECT_URI:

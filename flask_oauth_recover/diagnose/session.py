@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
 from flask import request
 
 from ..i18n import N_
+from ..state import STATE_LOST
 from .addresses import request_view
 from .evidence import Evidence
 from .evidence import Finding
+from .evidence import FrameworkSettings
 from .evidence import Rule
 
 #: Bytes a browser keeps per cookie; a larger ``Set-Cookie`` is dropped.
@@ -26,6 +29,87 @@ COOKIE_NEAR_LIMIT = 3584
 def session_cookie_present() -> bool:
     """Did the browser send the app's session cookie with this request?"""
     return session_cookie_size() is not None
+
+
+def session_cookie_verifies() -> bool | None:
+    """Does the session cookie the browser sent verify with this app's
+    ``SECRET_KEY`` (or one of ``SECRET_KEY_FALLBACKS``)?
+
+    ``None`` when no cookie came, or the session store's cookie carries no
+    signature this app can check (Flask-Session without a signer). An
+    expired cookie verifies: its signature is the app's.
+    """
+    from itsdangerous import BadSignature
+    from itsdangerous import SignatureExpired
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    interface = app.session_interface
+    value = request.cookies.get(interface.get_cookie_name(app))
+    if value is None:
+        return None
+    serializer_for = getattr(interface, "get_signing_serializer", None)
+    if callable(serializer_for):
+        serializer = serializer_for(app)
+        if serializer is None:
+            return None
+        try:
+            serializer.loads(value)
+        except SignatureExpired:
+            return True
+        except BadSignature:
+            return False
+        return True
+    if getattr(interface, "use_signer", False):
+        return _flask_session_id_verifies(app, value)
+    return None
+
+
+def _flask_session_id_verifies(app: Any, value: str) -> bool:
+    # Flask-Session signs the session id as Signer(key, salt="flask-session").
+    from itsdangerous import BadSignature
+    from itsdangerous import Signer
+
+    keys = [app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ())]
+    for key in keys:
+        if not key:
+            continue
+        try:
+            Signer(key, salt="flask-session", key_derivation="hmac").unsign(value)
+        except BadSignature:
+            continue
+        return True
+    return False
+
+
+def secret_key_mismatch_finding(settings: FrameworkSettings) -> Finding:
+    """The ``session.secret_key_mismatch`` finding, naming where the app's
+    users set the key.
+
+    :param settings: where the library that owns the login, if any, has
+        its users set it.
+    """
+    where = settings.secret_key or (
+        "the app's config, from one value every instance reads (an "
+        "environment variable, a secrets store), not generated at start-up"
+    )
+    return Finding(
+        "session.secret_key_mismatch",
+        N_(
+            "The session cookie came back with the callback, but it does not "
+            "verify with this instance's SECRET_KEY (nor SECRET_KEY_FALLBACKS), "
+            "and neither does the sign-in's state: the login started on an "
+            "instance or worker with another secret key, or one made at "
+            "start-up."
+        ),
+        N_(
+            "Give every instance and worker the same SECRET_KEY, set in "
+            "%(where)s, and keep it across restarts. To change it, put the old "
+            "key in SECRET_KEY_FALLBACKS until the sessions signed with it have "
+            "expired."
+        ),
+        {"where": where},
+        'app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]  # one value everywhere',
+    )
 
 
 def session_cookie_size() -> int | None:
@@ -194,6 +278,37 @@ def _state_expired(evidence: Evidence) -> Iterator[Finding]:
     )
 
 
+def _state_lost(evidence: Evidence) -> Iterator[Finding]:
+    # The cookie came back, and this app could read it, yet the login's
+    # entry was not in the session: the store lost it.
+    if STATE_LOST not in evidence.history or session_cookie_verifies() is False:
+        return
+    if not session_cookie_present():
+        return
+    login = evidence.login
+    if login is not None and login.expires_at is not None:
+        if login.expires_at < time.time():
+            return  # expired, not lost: session.state_expired says so
+    yield Finding(
+        "session.state_lost",
+        N_(
+            "The session cookie came back with the callback, but the login's "
+            "state was no longer in the session: the session store lost it "
+            "(wiped, expired, evicted, or not shared between the workers or "
+            "instances that serve the app)."
+        ),
+        N_(
+            "Keep sessions in one store that every worker and instance reads "
+            "(Redis or a database rather than each process's memory or disk), "
+            "and keep them longer than a sign-in takes; do the same for "
+            "Authlib's cache, if the app gives OAuth one."
+        ),
+        snippet="from flask_session import Session\n\n"
+        'app.config["SESSION_TYPE"] = "redis"  # shared by every instance\n'
+        "Session(app)",
+    )
+
+
 def _session_cookie_missing(evidence: Evidence) -> Iterator[Finding]:
     if not session_cookie_present():
         app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -221,5 +336,6 @@ RULES: list[Rule] = [
     _cookie_domain,
     _cookie_too_large,
     _state_expired,
+    _state_lost,
     _session_cookie_missing,
 ]

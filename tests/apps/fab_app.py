@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask import current_app
 from flask import g
 from flask import request
 from flask import session
@@ -38,6 +39,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.wrappers import Response
 
+from flask_oauth_recover import OAuthRecover
 from flask_oauth_recover.testing import ProviderEmulator
 
 SECRET_KEY = "fab-test-secret-key-not-for-production"
@@ -80,10 +82,21 @@ class ProfileView(BaseView):  # type: ignore[misc]
         return f"Signed in as {g.user.username}"
 
 
-def create_app(provider: ProviderEmulator, **config: Any) -> Flask:
+def create_app(
+    provider: ProviderEmulator,
+    *,
+    recover: str | None = None,
+    catch_all: bool = False,
+    **config: Any,
+) -> Flask:
     """A plain FAB app signing in with GitHub on ``provider``.
 
     :param provider: The running emulator (GitHub profile).
+    :param recover: where the app's one line ``OAuthRecover(app)`` goes:
+        ``"after"`` FAB is set up, as Superset's ``FLASK_APP_MUTATOR`` runs
+        it, ``"before"``, or nowhere (``None``).
+    :param catch_all: register error handlers for every exception after
+        that line, as Superset does.
     :param config: Configuration that replaces or extends the defaults,
         e.g. ``FAB_SECURITY_MANAGER_CLASS``.
     """
@@ -99,6 +112,8 @@ def create_app(provider: ProviderEmulator, **config: Any) -> Flask:
         OAUTH_PROVIDERS=oauth_providers(provider),
     )
     app.config.update(config)
+    if recover == "before":
+        OAuthRecover(app)
     db = get_sqla_class()()
     appbuilder = AppBuilder()
     with app.app_context():
@@ -108,6 +123,14 @@ def create_app(provider: ProviderEmulator, **config: Any) -> Flask:
             Session(app)
         appbuilder.init_app(app, db.session)
         appbuilder.add_view_no_menu(ProfileView)
+    if recover == "after":
+        OAuthRecover(app)
+    if catch_all:
+
+        @app.errorhandler(Exception)
+        def any_error(error: Exception) -> tuple[str, int]:
+            return "the app's own error page", 500
+
     return app
 
 
@@ -139,7 +162,19 @@ class AirflowStyleSecurityManager(SecurityManager):  # type: ignore[misc]
     authoauthview = CustomAuthOAuthView
 
 
-def create_airflow_style_app(provider: ProviderEmulator, **config: Any) -> Flask:
+class RecoveringSecurityManager(AirflowStyleSecurityManager):
+    """The one line as Airflow's users write it, in ``webserver_config.py``:
+    in the constructor of their security manager, before FAB registers its
+    views, with ``current_app``."""
+
+    def __init__(self, appbuilder: Any) -> None:
+        super().__init__(appbuilder)
+        OAuthRecover(current_app)
+
+
+def create_airflow_style_app(
+    provider: ProviderEmulator, *, recover: bool = False, **config: Any
+) -> Flask:
     """A FAB app in Airflow's shape: :class:`AirflowStyleSecurityManager`
     named by ``FAB_SECURITY_MANAGER_CLASS``, sessions in the database
     (Flask-Session's SQLAlchemy store, set up as Airflow's
@@ -147,12 +182,15 @@ def create_airflow_style_app(provider: ProviderEmulator, **config: Any) -> Flask
     :data:`AIRFLOW_MOUNT`.
 
     :param provider: The running emulator (GitHub profile).
+    :param recover: with Airflow's users' one line, in the security
+        manager (:class:`RecoveringSecurityManager`).
     :param config: Configuration that replaces or extends the defaults.
     """
+    manager = "RecoveringSecurityManager" if recover else "AirflowStyleSecurityManager"
     app = create_app(
         provider,
         **{
-            "FAB_SECURITY_MANAGER_CLASS": f"{__name__}.AirflowStyleSecurityManager",
+            "FAB_SECURITY_MANAGER_CLASS": f"{__name__}.{manager}",
             # Airflow's "database" session backend: Flask-Session's
             # SQLAlchemy store, table "session", no key prefix, the session
             # id cookie signed with SECRET_KEY.

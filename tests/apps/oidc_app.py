@@ -21,6 +21,7 @@ from flask import Flask
 from flask import session
 from flask_oidc import OpenIDConnect
 
+from flask_oauth_recover import OAuthRecover
 from flask_oauth_recover.testing import ProviderEmulator
 
 SECRET_KEY = "oidc-test-secret-key-not-for-production"
@@ -50,7 +51,11 @@ def write_client_secrets(provider: ProviderEmulator, path: Path) -> Path:
 
 
 def create_app(
-    provider: ProviderEmulator, *, secrets_file: Path | None = None, **config: Any
+    provider: ProviderEmulator,
+    *,
+    secrets_file: Path | None = None,
+    recover: bool = False,
+    **config: Any,
 ) -> Flask:
     """A flask-oidc app signing in on ``provider``.
 
@@ -58,6 +63,7 @@ def create_app(
         (``"keycloak"``, ``"google"``...).
     :param secrets_file: Where to write ``client_secrets.json``; without
         it, ``OIDC_CLIENT_SECRETS`` is the dict itself.
+    :param recover: with the app's one line, ``OAuthRecover(app)``.
     :param config: Configuration that replaces or extends the defaults.
     """
     app = Flask(__name__)
@@ -74,6 +80,8 @@ def create_app(
     )
     app.config.update(config)
     oidc = OpenIDConnect(app)
+    if recover:
+        OAuthRecover(app)
 
     @app.route("/")
     def index() -> str:

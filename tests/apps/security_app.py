@@ -33,6 +33,7 @@ from flask_security.oauth_provider import GitHubFsOauthProvider
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from flask_oauth_recover import OAuthRecover
 from flask_oauth_recover.testing import ProviderEmulator
 
 SECRET_KEY = "security-test-secret-key-not-for-production"
@@ -80,12 +81,15 @@ def create_app(
     provider: ProviderEmulator,
     *,
     registered: Iterable[str] = ("octocat@example.com",),
+    recover: str | None = None,
     **config: Any,
 ) -> Flask:
     """A Flask-Security app signing in with GitHub on ``provider``.
 
     :param provider: The running emulator (GitHub profile).
     :param registered: Email addresses of the users to register.
+    :param recover: where the app's one line ``OAuthRecover(app)`` goes:
+        ``"after"`` Flask-Security is set up, ``"before"``, or nowhere.
     :param config: Configuration that replaces or extends the defaults.
     """
     app = Flask(__name__)
@@ -104,11 +108,15 @@ def create_app(
     )
     app.config.update(config)
 
+    if recover == "before":
+        OAuthRecover(app)
     CSRFProtect(app)
     db.init_app(app)
     security = Security(app, SQLAlchemyUserDatastore(db, User, Role, WebAuthn))
     assert security.oauthglue is not None
     security.oauthglue.register_provider_ext(EmulatedGitHub("github", provider))
+    if recover == "after":
+        OAuthRecover(app)
 
     @app.route("/home")
     @auth_required()  # type: ignore[untyped-decorator]

@@ -39,8 +39,8 @@ from flask import request
 from flask import session
 from flask import url_for
 
-from .state import mint_state
-from .token_response import check_response
+from ..state import mint_state
+from ..token_response import check_response
 
 _NEXT_STATE = "_oauth_recover_dance_state"
 _WRAPPED = "_oauth_recover_dance"

@@ -1,0 +1,48 @@
+"""Adapters for the libraries that own an app's login, one module each.
+
+- :mod:`.flask_dance`: Flask-Dance blueprints, given to
+  ``recover.flask_dance(blueprint)``;
+- :mod:`.appbuilder`: Flask-AppBuilder, and Superset and Airflow on it;
+- :mod:`.security`: Flask-Security-Too's OAuth glue;
+- :mod:`.oidc`: flask-oidc.
+
+Each finds its library's callback view and wraps it like
+``@recover.callback`` does, with a :class:`~flask_oauth_recover.framework.Framework`
+saying what differs. This package sits at the edge: it imports the core,
+the core never imports it, and a module here is imported only when the app
+uses its library (seen in ``app.extensions`` or ``app.blueprints``, never by
+importing the library).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+from flask import Flask
+
+if TYPE_CHECKING:
+    from ..framework import Framework
+
+
+def install_frameworks(recover: Any, app: Flask) -> list[Framework]:
+    """Wrap the callback views of every login-owning library ``app`` uses,
+    once; the frameworks found, already wrapped ones included.
+
+    :param recover: the :class:`~flask_oauth_recover.OAuthRecover`.
+    :param app: the Flask app, with its views registered.
+    """
+    found: list[Framework | None] = []
+    if "appbuilder" in app.extensions or getattr(app, "appbuilder", None):
+        from .appbuilder import install as install_appbuilder
+
+        found.append(install_appbuilder(recover, app))
+    if "security" in app.extensions:
+        from .security import install as install_security
+
+        found.append(install_security(recover, app))
+    if "oidc_auth" in app.blueprints:
+        from .oidc import install as install_oidc
+
+        found.append(install_oidc(recover, app))
+    return [framework for framework in found if framework is not None]
