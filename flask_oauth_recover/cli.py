@@ -15,12 +15,15 @@ With ``--probe`` it also asks the provider two questions:
   one that reads as a credentials error (``invalid_client``,
   ``incorrect_client_credentials``, any 401) that they did not;
 - the authorization endpoint gets the redirect URI each wrapped callback
-  makes the app send (GET, no redirects followed, no cookies). Google,
-  Microsoft, GitLab and Keycloak answer an unregistered one with a page of
-  their own that the app never sees; GitHub sends the browser to the
+  makes the app send (GET, no redirects followed, no cookies). Most
+  providers answer an unregistered one with a page of their own that the app
+  never sees, recognized by its words; GitHub sends the browser to the
   registered callback with ``error=redirect_uri_mismatch``. Either is
-  reported as ``redirect_uri.unregistered``. The redirect URI is known when
-  ``SERVER_NAME`` is set, or when ``--base-url`` says where the app is.
+  reported as ``redirect_uri.unregistered``. Where the page is built by
+  JavaScript (Discord) or shown only to a signed-in browser, in the
+  viewer's language (Facebook), the probe says it cannot tell. The redirect
+  URI is known when ``SERVER_NAME`` is set, or when ``--base-url`` says
+  where the app is.
 
 Exit status: 0 when nothing was found, 1 on a finding, 2 on a usage or
 network error. An error wins over a finding, since the check did not finish.
@@ -55,12 +58,16 @@ from .diagnose import Finding
 from .diagnose import configuration_findings
 from .diagnose import credential_findings
 from .diagnose import fingerprint
+from .diagnose import posts_callback
 from .diagnose import probe_rejected
 from .diagnose import probe_unregistered
 from .diagnose import public_client_id
+from .diagnose.secret_jwt import expiry
+from .diagnose.secret_jwt import utc_date
 from .providers import Match
 from .providers import Profile
 from .providers.profile import CREDENTIALS
+from .providers.profile import NEEDS_JAVASCRIPT
 from .providers.profile import PROBE_UNREGISTERED
 from .providers.profile import TRANSIENT
 from .token_response import ProviderResponseError
@@ -171,9 +178,7 @@ def _check(name: str | None, probe: bool, as_json: bool, base_url: bool) -> int:
             )
     clients: dict[str, ClientReport] = {}
     for report in callbacks:
-        # By object, not name: an Authlib client and a Flask-Dance
-        # blueprint may both be called "github".
-        key = f"{report.client_name}@{id(report.client):x}"
+        key = _client_key(report)
         if key not in clients:
             if probe:
                 # Endpoints found through server metadata say which provider
@@ -199,7 +204,12 @@ def _check(name: str | None, probe: bool, as_json: bool, base_url: bool) -> int:
     app_findings = _unique(
         finding
         for report in callbacks
-        for finding in configuration_findings(report.redirect_uri)
+        for finding in configuration_findings(
+            report.redirect_uri,
+            form_post=posts_callback(
+                report.client, clients[_client_key(report)].match.profile
+            ),
+        )
     )
 
     found = app_findings or any(report.findings for report in clients.values())
@@ -214,6 +224,12 @@ def _check(name: str | None, probe: bool, as_json: bool, base_url: bool) -> int:
     else:
         _print_text(callbacks, clients, app_findings)
     return status
+
+
+def _client_key(report: CallbackReport) -> str:
+    # By object, not name: an Authlib client and a Flask-Dance blueprint
+    # may both be called "github".
+    return f"{report.client_name}@{id(report.client):x}"
 
 
 def _load_metadata(client: Any) -> None:
@@ -427,6 +443,19 @@ def probe_authorize(client: Any, profile: Profile, redirect_uri: str) -> dict[st
         return {**report, "result": "unregistered"}
     if result == "accepted":
         return {**report, "result": "registered"}
+    if profile.probe_blind is not None:
+        needs = (
+            "is built by JavaScript"
+            if profile.probe_blind == NEEDS_JAVASCRIPT
+            else "is shown only to a signed-in browser, in its language"
+        )
+        return {
+            **report,
+            "result": "unchecked",
+            "detail": f"HTTP {status}: cannot tell whether the redirect URI is "
+            f"registered: the provider's page {needs}; sign in once through "
+            "the app to see it",
+        }
     return {
         **report,
         "result": "unchecked",
@@ -501,10 +530,15 @@ def _english(finding: Finding) -> dict[str, str]:
     return rendered
 
 
-def _secret_summary(secret: object) -> dict[str, Any]:
+def _secret_summary(secret: object, profile: Profile) -> dict[str, Any]:
     if not isinstance(secret, str) or not secret:
         return {"length": 0, "sha256": None}
-    return {"length": len(secret), "sha256": fingerprint(secret)}
+    summary: dict[str, Any] = {"length": len(secret), "sha256": fingerprint(secret)}
+    if profile.secret_jwt is not None:
+        # A secret the app signs itself says when it stops working.
+        expires = expiry(secret.strip())
+        summary["expires"] = utc_date(expires) if expires is not None else None
+    return summary
 
 
 def _as_json(
@@ -533,7 +567,9 @@ def _as_json(
                 "client_id": public_client_id(
                     report.client.client_id, report.client.client_secret
                 ),
-                "client_secret": _secret_summary(report.client.client_secret),
+                "client_secret": _secret_summary(
+                    report.client.client_secret, report.match.profile
+                ),
                 "token_endpoint": endpoint_of(report.client, "credentials"),
                 "probe": report.probe,
                 "diagnosis": [_english(finding) for finding in report.findings],
@@ -561,18 +597,19 @@ def _print_text(
             click.echo(f"  authorize probe {probe['result']}{status}{detail}")
     for client_report in clients.values():
         client = client_report.client
-        secret = _secret_summary(client.client_secret)
-        click.echo(f"Client {client_report.name!r}")
         match = client_report.match
+        secret = _secret_summary(client.client_secret, match.profile)
+        click.echo(f"Client {client_report.name!r}")
         click.echo(f"  provider        {match.display_name} ({match.profile.name})")
         click.echo(
             "  client_id       "
             + public_client_id(client.client_id, client.client_secret)
         )
         if secret["length"]:
+            expires = f", expires {secret['expires']}" if secret.get("expires") else ""
             click.echo(
                 f"  client_secret   {secret['length']} characters, "
-                f"SHA-256 {secret['sha256']}"
+                f"SHA-256 {secret['sha256']}{expires}"
             )
         else:
             click.echo("  client_secret   (empty)")

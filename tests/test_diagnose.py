@@ -806,23 +806,32 @@ def test_shape_of_other_wrong_secrets(env: Env, secret: str, words: str) -> None
     assert words in by_id(response, "credentials.shape")["cause"]
 
 
-def test_wrong_secret_of_the_right_shape_claims_nothing(env: Env) -> None:
+def test_wrong_secret_of_the_right_shape_is_said_to_be_rejected(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
     app = env.make_app(
         client_overrides={"client_secret": WRONG_SECRET},
         OAUTH_RECOVER_SHOW_DETAILS=True,
     )
 
-    json_response = env.browser(app).login()
+    with caplog.at_level(logging.INFO, logger="flask_oauth_recover"):
+        json_response = env.browser(app).login()
     page = env.browser(app, accept=HTML).login().get_data(as_text=True)
 
-    assert json_response.get_json()["diagnosis"] == []
+    # Nothing more specific can be told: the provider refused, and where the
+    # secret is renewed is named.
+    assert finding_ids(json_response) == ["credentials.rejected"]
+    assert logged_ids(caplog) == ["credentials.rejected"]
+    rejected = by_id(json_response, "credentials.rejected")
+    assert "(incorrect_client_credentials)" in rejected["cause"]
+    assert rejected["console"].endswith("/settings/developers")
+    assert 'data-diagnosis="credentials.rejected"' in page
     details = json_response.get_json()["details"]
     assert details["client_secret SHA-256"] == fingerprint(WRONG_SECRET)
     assert (
         details["client_secret read from"]
         == 'oauth.register("github", client_secret=...)'
     )
-    assert "No specific cause could be established" in page
     assert fingerprint(WRONG_SECRET) in page
     assert WRONG_SECRET not in page
 

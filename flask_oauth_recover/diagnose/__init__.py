@@ -63,7 +63,10 @@ from .redirect_uri import probe_unregistered
 from .session import COOKIE_LIMIT
 from .session import COOKIE_NEAR_LIMIT
 from .session import cookie_domain_finding
+from .session import cookie_samesite
 from .session import domain_covers
+from .session import form_post_finding
+from .session import posts_callback
 from .session import samesite_finding
 from .session import samesite_is_strict
 from .session import session_cookie_present
@@ -79,6 +82,7 @@ __all__ = [
     "credential_findings",
     "diagnose",
     "fingerprint",
+    "posts_callback",
     "probe_rejected",
     "probe_unregistered",
     "public_client_id",
@@ -104,10 +108,12 @@ FINDING_IDS = (
     "credentials.shape",
     "credentials.secret_id",
     "credentials.expired",
+    "credentials.jwt_claims",
     "credentials.wrong_tenant",
     "credentials.rejected",
     "pkce.mismatch",
     "token.invalid_grant_repeated",
+    "session.form_post_samesite",
     "session.samesite_strict",
     "session.secure_over_http",
     "session.cookie_domain",
@@ -130,15 +136,23 @@ def diagnose(evidence: Evidence) -> list[Finding]:
     return [finding for rule in rules for finding in rule(evidence)]
 
 
-def configuration_findings(redirect_uri: str | None) -> list[Finding]:
+def configuration_findings(
+    redirect_uri: str | None, form_post: bool = False
+) -> list[Finding]:
     """Session cookie settings that break every login, checked without a
     request (``flask oauth-recover check``).
 
     :param redirect_uri: the callback URL the app sends, when it does not
         depend on the request.
+    :param form_post: the provider posts the callback from its own site
+        (:func:`posts_callback`).
     """
     findings = []
-    if samesite_is_strict():
+    samesite = cookie_samesite()
+    if form_post and samesite in ("lax", "strict"):
+        # Said of the POST, which no SameSite but None lets through.
+        findings.append(form_post_finding(samesite, offline=True))
+    elif samesite_is_strict():
         # The callback is always a navigation from the provider's site.
         findings.append(samesite_finding())
     app = current_app._get_current_object()  # type: ignore[attr-defined]

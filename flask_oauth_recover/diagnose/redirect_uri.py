@@ -307,6 +307,36 @@ REGISTER_FIXES = {
         "console. %(provider)s compares it with each entry, where an entry "
         "ending in * matches any URI that starts with what precedes it."
     ),
+    "apple_return_urls": N_(
+        "Add %(url)s to the Return URLs of the Services ID (Sign in with Apple, "
+        "Configure) in Certificates, Identifiers & Profiles. %(provider)s "
+        "requires https, on localhost too."
+    ),
+    "slack_redirect_urls": N_(
+        'Add %(url)s to the Redirect URLs under "OAuth & Permissions" in the '
+        "app's settings at %(provider)s."
+    ),
+    "facebook_valid_oauth": N_(
+        "Add %(url)s to the Valid OAuth Redirect URIs under Facebook Login, "
+        "Settings in the App Dashboard, and its domain to the App Domains under "
+        "Settings, Basic. In Strict Mode %(provider)s compares the whole URI "
+        "exactly."
+    ),
+    "okta_sign_in_redirect": N_(
+        "Add %(url)s to the Sign-in redirect URIs on the app integration's "
+        "General tab in the Admin Console. %(provider)s compares it exactly: "
+        "scheme, host, port, path, letter case and the trailing slash."
+    ),
+    "auth0_allowed_callbacks": N_(
+        "Add %(url)s to the Allowed Callback URLs (a comma-separated list) in "
+        "the application's settings in the %(provider)s Dashboard, with its "
+        "port."
+    ),
+    "discord_redirects": N_(
+        "Add %(url)s under OAuth2, Redirects, on the application's page in the "
+        "Developer Portal. %(provider)s compares it exactly: a trailing slash, "
+        "or http instead of https, is enough to refuse it."
+    ),
     "exact": N_(
         "Register %(url)s as a redirect URI of this client at the provider; "
         "most providers require an exact match."
