@@ -452,9 +452,8 @@ def probe_authorize(client: Any, profile: Profile, redirect_uri: str) -> dict[st
         return {
             **report,
             "result": "unchecked",
-            "detail": f"HTTP {status}: cannot tell whether the redirect URI is "
-            f"registered: the provider's page {needs}; sign in once through "
-            "the app to see it",
+            "detail": "cannot tell whether the redirect URI is registered: the "
+            f"provider's page {needs}; sign in once through the app to see it",
         }
     return {
         **report,

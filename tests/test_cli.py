@@ -285,7 +285,15 @@ def test_a_client_proxy_that_reads_the_request_is_resolved(
 
 # -- provider profiles: both probes in every dialect ---------------------------------
 
-PROFILES = ["github", "google", "microsoft", "gitlab", "keycloak"]
+PROFILES = [
+    *("github", "google", "microsoft", "gitlab", "keycloak"),
+    *("apple", "slack", "facebook", "okta", "discord", "auth0"),
+]
+#: Providers whose page for an unregistered redirect URI a probe cannot read.
+UNREADABLE = {
+    "facebook": "is shown only to a signed-in browser",
+    "discord": "is built by JavaScript",
+}
 CALLBACK = "http://app.test/callback"
 
 
@@ -353,6 +361,15 @@ def test_an_unregistered_redirect_uri_is_found_before_anyone_signs_in(
 
     result = check(app, "--probe")
 
+    if any_provider.profile in UNREADABLE:
+        # Its page says so only to a signed-in browser or once a script
+        # runs: the probe says it cannot tell, and never guesses.
+        assert result.exit_code == 0, result.output
+        assert "authorize probe unchecked (HTTP 200): cannot tell" in result.output
+        assert UNREADABLE[any_provider.profile] in result.output
+        assert "redirect_uri.unregistered" not in result.output
+        return
+
     assert result.exit_code == 1, result.output
     assert "authorize probe unregistered" in result.output
     assert "[redirect_uri.unregistered] (client " in result.output
@@ -377,6 +394,9 @@ def test_an_unregistered_redirect_uri_is_found_before_anyone_signs_in(
         ("microsoft", "https://portal.azure.com/#view/Microsoft_AAD_RegisteredApps/"),
         ("gitlab", "/-/user_settings/applications"),
         ("keycloak", "/admin/master/console/#/myrealm/clients"),
+        ("apple", "https://developer.apple.com/account/resources/identifiers/"),
+        ("slack", "https://api.slack.com/apps"),
+        ("auth0", "https://manage.auth0.com/#/applications"),
     ],
 )
 def test_the_unregistered_finding_names_the_console_page(

@@ -35,6 +35,7 @@ from flask_oauth_recover.diagnose import COOKIE_NEAR_LIMIT
 from flask_oauth_recover.diagnose import FINDING_IDS
 from flask_oauth_recover.diagnose import fingerprint
 from flask_oauth_recover.diagnose import public_client_id
+from flask_oauth_recover.testing import AppleDialect
 from flask_oauth_recover.testing import ProviderEmulator
 
 from .apps.profile_app import make_app as make_profile_app
@@ -406,6 +407,38 @@ def gitlab_refuses_every_code(env: Env) -> TestResponse:
     return browser.login()
 
 
+def wrong_secret_of_the_right_shape(env: Env) -> TestResponse:
+    app = env.make_app(
+        client_overrides={"client_secret": WRONG_SECRET},
+        OAUTH_RECOVER_SHOW_DETAILS=True,
+    )
+    return env.browser(app).login()
+
+
+def apple_login(env: Env, **config: Any) -> TestResponse:
+    """A login with Sign in with Apple, whose callback is a cross-site form
+    POST: the emulator's ``follow`` leaves ``SameSite=Lax`` cookies behind,
+    as browsers do."""
+    emulator = env.others["apple"]
+    overrides = config.pop("client_overrides", None)
+    app = make_profile_app(emulator, client_overrides=overrides, **config)
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT"] = env.accept
+    response, _ = emulator.follow(client, client.get("/login"))
+    return response
+
+
+def apple_secret_for_another_client(env: Env) -> TestResponse:
+    dialect = env.others["apple"].dialect
+    assert isinstance(dialect, AppleDialect)
+    secret = dialect.client_secret("com.example.other")
+    return apple_login(env, client_overrides={"client_secret": secret})
+
+
+def apple_with_a_lax_session_cookie(env: Env) -> TestResponse:
+    return apple_login(env, SESSION_COOKIE_SAMESITE="Lax")
+
+
 SCENARIOS: dict[str, Callable[[Env], TestResponse]] = {
     "redirect_uri.proxy_scheme": behind_proxy_without_proxy_fix,
     "redirect_uri.proxy_host": behind_host_rewriting_proxy_without_proxy_fix,
@@ -427,13 +460,15 @@ SCENARIOS: dict[str, Callable[[Env], TestResponse]] = {
     "credentials.wrong_tenant": entra_token_endpoint_of_another_tenant,
     "pkce.mismatch": pkce_verifier_of_another_login,
     "token.invalid_grant_repeated": gitlab_refuses_every_code,
+    "credentials.rejected": wrong_secret_of_the_right_shape,
+    "credentials.jwt_claims": apple_secret_for_another_client,
+    "session.form_post_samesite": apple_with_a_lax_session_cookie,
 }
 #: Findings that need no callback to be seen: ``flask oauth-recover check``.
 #: (A provider refuses swapped credentials on its own page, before any
 #: callback, as it does an unregistered redirect URI.)
 CLI_ONLY = {
     "credentials.swapped",
-    "credentials.rejected",
     "redirect_uri.unregistered",
 }
 
@@ -454,7 +489,7 @@ def logged_ids(caplog: pytest.LogCaptureFixture) -> list[str]:
     return match.group(1).split(",")
 
 
-OTHER_PROFILES = ("google", "microsoft", "gitlab")
+OTHER_PROFILES = ("google", "microsoft", "gitlab", "apple")
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ strings that :mod:`flask_oauth_recover.classify` maps to its own enum.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -542,6 +543,9 @@ class Profile:
                 return PROBE_UNREGISTERED
             if location.split("?")[0] == redirect_uri.split("?")[0]:
                 return PROBE_ACCEPTED
+        if status == 200 and _posts_to(body, redirect_uri):
+            # response_mode=form_post: the answer goes to the redirect URI.
+            return PROBE_ACCEPTED
         page = self.redirect_error_page
         if (
             page is not None
@@ -552,6 +556,14 @@ class Profile:
         if status < 400 and self.checks_redirect_first and self.probe_blind is None:
             return PROBE_ACCEPTED
         return PROBE_UNCHECKED
+
+
+def _posts_to(body: str, url: str) -> bool:
+    """Does the page hold a form that posts to ``url``?"""
+    action = re.escape(html.escape(url))
+    form = re.compile(r"<form\b[^>]*\baction=\"" + action + r"\"[^>]*>", re.IGNORECASE)
+    found = form.search(body)
+    return found is not None and 'method="post"' in found.group(0).lower()
 
 
 def _port(scheme: str, port: int | None) -> int | None:
