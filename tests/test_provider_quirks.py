@@ -16,11 +16,15 @@ from typing import Any
 
 import pytest
 import requests
+from authlib.integrations.flask_client import OAuth
+from flask import Flask
+from flask import url_for
 from flask.testing import FlaskClient
 from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
+from flask_oauth_recover import OAuthRecover
 from flask_oauth_recover.diagnose import fingerprint
 from flask_oauth_recover.testing import AppleDialect
 from flask_oauth_recover.testing import ProviderEmulator
@@ -651,3 +655,44 @@ def test_no_secret_of_any_second_wave_provider_is_ever_shown(
             assert wrong not in response.text, name
             assert emulator.client_secret not in response.text, name
             assert re.search(r"client_secret", response.text), name
+
+
+def test_a_stand_in_names_apple_for_an_app_registered_with_apples_own_urls(
+    fresh: dict[str, ProviderEmulator], signals: SignalRecorder
+) -> None:
+    emulator, _ = apple(fresh)
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="apple-test", TESTING=True)
+    oauth = OAuth(app)
+    # As an app registers Sign in with Apple for production.
+    oauth.register(
+        "apple",
+        client_id="com.example.web",
+        client_secret="eyJhbGciOiJFUzI1NiJ9.e30.c2lnbmF0dXJl",
+        server_metadata_url="https://appleid.apple.com/.well-known/openid-configuration",
+        authorize_params={"response_mode": "form_post"},
+        client_kwargs={"scope": "openid name email"},
+    )
+    recover = OAuthRecover(app)
+
+    @app.get("/login")
+    def login() -> Any:
+        redirect_uri = url_for("callback", _external=True)
+        return oauth.apple.authorize_redirect(redirect_uri)
+
+    @app.post("/callback")
+    @recover.callback("apple")
+    def callback() -> str:
+        oauth.apple.authorize_access_token()
+        return "signed in"
+
+    emulator.deny_next_authorizations()
+    with emulator.stand_in_for(app, "apple"):
+        assert app.config["OAUTH_RECOVER_PROVIDERS"] == {"apple": "apple"}
+        response, _ = sign_in(emulator, app.test_client())
+        signed_in, _ = sign_in(emulator, app.test_client())
+
+    assert response.status_code == 403
+    assert response.get_json()["provider"] == "apple"
+    assert signed_in.text == "signed in"
+    assert app.config["OAUTH_RECOVER_PROVIDERS"] == {}

@@ -121,6 +121,8 @@ class AppleDialect(OIDCDialect):
     api_base_path = "/"
     token_errors = _TOKEN_ERRORS
     form_post = True
+    # Only appleid.apple.com says which provider this is.
+    known_by_host_only = True
 
     def __init__(
         self, team_id: str = DEFAULT_TEAM_ID, key_id: str = DEFAULT_KEY_ID

@@ -88,6 +88,8 @@ class Auth0Dialect(OIDCDialect):
     userinfo_path = "/userinfo"
     api_base_path = "/"
     token_errors = _TOKEN_ERRORS
+    # Only a tenant on auth0.com says which provider this is.
+    known_by_host_only = True
     denial_descriptions = {
         "access_denied": "The user has denied your application access.",
     }

@@ -419,6 +419,10 @@ class BaseDialect(ABC):
     #: Whether the provider answers ``response_mode=form_post`` with a page
     #: that posts the result to the callback (:meth:`deliver`).
     form_post = False
+    #: Whether only the provider's own hosts say which provider it is (its
+    #: paths could be any server's): a stand-in then names the profile for
+    #: the app, in ``OAUTH_RECOVER_PROVIDERS``.
+    known_by_host_only = False
 
     #: Further endpoints that need a bearer token, as ``(path, resource)``
     #: pairs; :meth:`~Dialect.api` answers them by resource.

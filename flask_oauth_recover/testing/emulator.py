@@ -421,9 +421,33 @@ class ProviderEmulator:
             server_metadata=addresses.server_metadata,
             api_routes=addresses.api_routes,
         )
-        stand_in = StandIn(app, name, endpoints, on_restore=self._stand_ins.remove)
+        on_restore = self._stand_ins.remove
+        if getattr(self.dialect, "known_by_host_only", False):
+            on_restore = self._name_the_profile(app, name, on_restore)
+        stand_in = StandIn(app, name, endpoints, on_restore=on_restore)
         self._stand_ins.append(stand_in)
         return stand_in
+
+    def _name_the_profile(
+        self, app: Flask, name: str, then: Callable[[StandIn], None]
+    ) -> Callable[[StandIn], None]:
+        """Say which provider the client is (``OAUTH_RECOVER_PROVIDERS``),
+        for a provider only its own hosts identify: on the emulator's
+        address nothing else would. Undone with the stand-in."""
+        before = app.config.get("OAUTH_RECOVER_PROVIDERS")
+        named = dict(before or {})
+        if name in named:
+            return then
+        app.config["OAUTH_RECOVER_PROVIDERS"] = {**named, name: self.dialect.name}
+
+        def restore(stand_in: StandIn) -> None:
+            if before is None:
+                app.config.pop("OAUTH_RECOVER_PROVIDERS", None)
+            else:
+                app.config["OAUTH_RECOVER_PROVIDERS"] = before
+            then(stand_in)
+
+        return restore
 
     # -- faults --------------------------------------------------------------
 
