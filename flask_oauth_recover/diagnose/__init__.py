@@ -25,6 +25,16 @@ here name no provider. Notes on what is observable:
   registered for the app, so the URL the callback arrives on is a
   registered one. The others show their own page, which only
   ``flask oauth-recover check --probe`` sees (``redirect_uri.unregistered``).
+- A provider whose client secret is a JWT the app signs (its profile's
+  ``secret_jwt``: Sign in with Apple) refuses it without a reason; the
+  JWT's claims are read offline instead (``credentials.expired`` with its
+  date, ``credentials.jwt_claims``), never its signature.
+- When the token endpoint refused the credentials and no rule says why,
+  ``credentials.rejected`` names the console page where the secret is
+  renewed.
+- ``session.form_post_samesite`` needs the callback to arrive as a POST
+  (``response_mode=form_post``) without the session cookie; ``check``
+  says it beforehand of a client whose provider will post the callback.
 - ``session.state_expired`` needs the ``exp`` Authlib stores for the
   state. It is left in the session only when the state data lives in a
   cache (``OAuth(app, cache=...)``) and the cache has dropped the data.
