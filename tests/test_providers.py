@@ -374,8 +374,10 @@ TOKEN_ANSWERS = [
      "URI used in the authorization request.", 400, REDIRECT_URI, None),
     ("okta", "invalid_grant", "PKCE verification failed.", 400, CONFIG,
      PKCE_MISMATCH),
+    # The secret sent twice (header and body): a request the app builds
+    # wrongly, not a wrong value; the baseline's words.
     ("okta", "invalid_request", "Cannot supply multiple client credentials. Use "
-     "one of the following", 401, CREDENTIALS, None),
+     "one of the following", 401, CONFIG, None),
     ("discord", "invalid_grant", 'Invalid "code" in request.', 400, TRANSIENT,
      None),
     ("discord", "invalid_request", 'Invalid "code" in request.', 400, TRANSIENT,

@@ -57,11 +57,6 @@ PROFILE = Profile(
             re.compile(r"PKCE verification failed"),
             Reading(CONFIG, PKCE_MISMATCH),
         ),
-        Worded(
-            "invalid_request",
-            re.compile(r"Cannot supply multiple client credentials"),
-            Reading(CREDENTIALS),
-        ),
     ),
     redirect_rule=RedirectRule("okta_sign_in_redirect", exact_case=True),
     redirect_error_page=RedirectErrorPage(
