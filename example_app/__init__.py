@@ -1,6 +1,7 @@
 """A small app that signs in with GitHub, Google, Microsoft or GitLab,
-through Authlib or Flask-Dance, wrapped by flask-oauth-recover, with a panel
-to break the login on purpose.
+through Authlib or Flask-Dance, or with Apple, Slack, Facebook, Okta,
+Discord or Auth0 through Authlib, wrapped by flask-oauth-recover, with a
+panel to break the login on purpose.
 
 Run it with ``flask --app example_app run`` (or ``python -m example_app``)
 and open http://localhost:5000/. It signs in against provider emulators
@@ -124,8 +125,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         redirect_uri = breakit.redirect_uri(selection.callback_url())
         return client.authorize_redirect(redirect_uri)  # type: ignore[no-any-return]
 
-    @app.get("/callback", defaults={"provider": "github"})
-    @app.get("/callback/<provider>")
+    # POST too: Apple posts the callback (response_mode=form_post).
+    @app.route("/callback", defaults={"provider": "github"}, methods=["GET", "POST"])
+    @app.route("/callback/<provider>", methods=["GET", "POST"])
     @recover.callback()
     def callback(provider: str) -> Response:
         # The extension serves the client the URL names: /callback/google
@@ -135,9 +137,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             abort(404)
         client = oauth.create_client(provider)
         token = client.authorize_access_token()
-        answer = client.get(spec.user_path, token=token)
-        answer.raise_for_status()
-        signed_in(spec, AUTHLIB, answer.json())
+        signed_in(spec, AUTHLIB, who_signed_in(spec, client, token))
         return land()
 
     @app.get("/landed")
@@ -168,11 +168,30 @@ def signed_in(provider: Provider, library: str, user: Mapping[str, Any]) -> None
     :param user: the provider's answer about the user.
     """
     session["user"] = {
-        "login": str(user.get(provider.login_field) or "?"),
-        "name": user.get(provider.name_field),
+        "login": str(_field(user, provider.login_field) or "?"),
+        "name": _field(user, provider.name_field),
         "provider": provider.title,
         "library": LIBRARIES[library],
     }
+
+
+def who_signed_in(provider: Provider, client: Any, token: Mapping[str, Any]) -> Any:
+    """The provider's answer about the user: its user API's, or the ID
+    token's claims where it has no such API (Apple).
+
+    :param provider: the provider.
+    :param client: its Authlib client.
+    :param token: the token response.
+    """
+    if not provider.user_path:
+        return dict(token.get("userinfo") or {})
+    if provider.token_key:
+        # Slack: a user token sits under authed_user, not at the top.
+        user_token = token[provider.token_key]["access_token"]
+        token = {"access_token": user_token, "token_type": "bearer"}
+    answer = client.get(provider.user_path, token=token)
+    answer.raise_for_status()
+    return answer.json()
 
 
 def land() -> Response:
@@ -180,6 +199,13 @@ def land() -> Response:
     destination = session.pop("next", DEFAULT_NEXT)
     session["landed_via_next"] = destination
     return redirect(destination)
+
+
+def _field(user: Mapping[str, Any], path: str) -> Any:
+    value: Any = user
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value
 
 
 def _dance_logins(app: Flask, recover: OAuthRecover) -> Any:
@@ -236,14 +262,15 @@ def print_banner(app: Flask, port: int) -> None:
     """
     embedded = app.extensions[breakit.EXTENSION_KEY].embedded
     real_github = embedded.get("github", AUTHLIB) is None
-    providers = "Google, Microsoft, GitLab" if real_github else "all four"
+    providers = "all but GitHub" if real_github else "all ten"
     libraries = "Authlib or Flask-Dance" if switches.dance_available(app) else "Authlib"
     lines = [
         "flask-oauth-recover demo",
         "",
         f"  Open  http://localhost:{port}/",
-        "  Providers: GitHub, Google, Microsoft, GitLab, through",
-        f"  {libraries}; {providers} emulated in this process.",
+        "  Providers: GitHub, Google, Microsoft, GitLab (through",
+        f"  {libraries}), Apple, Slack, Facebook, Okta, Discord,",
+        f"  Auth0 (Authlib); {providers} emulated in this process.",
         *(["  GitHub: github.com (GITHUB_CLIENT_ID is set)"] if real_github else []),
         "  Sign in, then break it: each button arms one failure.",
     ]

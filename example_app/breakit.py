@@ -25,6 +25,7 @@ the session cookie is exactly what one of the failures takes away.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,6 +49,7 @@ from werkzeug.wrappers import Response
 
 from flask_oauth_recover.cli import oauth_recover
 from flask_oauth_recover.diagnose import fingerprint
+from flask_oauth_recover.testing import AppleDialect
 
 from . import switches
 from .faults import BAD_GATEWAY_PAGE
@@ -88,6 +90,7 @@ _CHANGED = "_breakit_changed"
 _DANCE_SECRET_KEYS = {
     provider.config_key(FLASK_DANCE, "client_secret"): provider.name
     for provider in PROVIDERS.values()
+    if provider.dance_name
 }
 
 
@@ -130,18 +133,36 @@ class DemoConfig(Config):
 class DemoSessionInterface(SecureCookieSessionInterface):
     """Flask's cookie session, made ``SameSite=Strict`` while the "session
     cookie dropped" failure is in play: what an app configured with
-    ``SESSION_COOKIE_SAMESITE = "Strict"`` sends to every visitor."""
+    ``SESSION_COOKIE_SAMESITE = "Strict"`` sends to every visitor.
+
+    A provider that posts the callback from its own site (Apple) needs
+    ``SameSite=None; Secure`` to get the cookie back, the fix
+    ``session.form_post_samesite`` names: while one is chosen, the demo's
+    cookie is that, unless "SameSite=Lax session cookie" is in play.
+    (Browsers keep a Secure cookie from ``http://localhost``.)"""
 
     def get_cookie_samesite(self, app: Flask) -> str | None:
-        """``"Strict"`` during the demo, else the app's setting."""
+        """``"Strict"`` or ``"Lax"`` during those failures, ``"None"`` for a
+        provider that posts the callback, else the app's setting."""
         state = current_state()
-        if (
-            state is not None
-            and state.fault.name == "session_cookie_dropped"
-            and state.phase != ARMED
-        ):
+        playing = state.fault.name if state is not None and state.phase != ARMED else ""
+        if playing == "session_cookie_dropped":
             return "Strict"
+        if playing == "form_post_lax":
+            return "Lax"
+        if _posts_callback():
+            return "None"
         return super().get_cookie_samesite(app)
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure with ``SameSite=None``, as browsers require."""
+        if self.get_cookie_samesite(app) == "None":
+            return True
+        return super().get_cookie_secure(app)
+
+
+def _posts_callback() -> bool:
+    return has_request_context() and switches.current().provider.form_post
 
 
 bp = Blueprint("breakit", __name__, url_prefix="/break")
@@ -207,7 +228,7 @@ def check() -> str:
     process, against the emulators as this browser's failure left them."""
     selection = switches.current()
     state = current_state()
-    for library in LIBRARIES:
+    for library in selection.provider.libraries:
         # The check covers both libraries' callbacks for this provider; only
         # this browser's has its failure.
         embedded = _demo().embedded.get(selection.provider.name, library)
@@ -246,7 +267,20 @@ def secret_sent(client: str, library: str, configured: Any) -> Any:
     selection = switches.current()
     if (selection.provider.name, selection.library) != (client, library):
         return configured
+    if state.fault.name == "apple_secret_expired":
+        return _expired_client_secret(configured)
     return misconfigured_secret(state.fault.name, configured)
+
+
+def _expired_client_secret(configured: str) -> str:
+    """A client secret JWT signed by the emulator's key, as the app made it
+    200 days ago for 180 days: past its exp."""
+    embedded = embedded_pair()
+    dialect = embedded.emulator.dialect if embedded is not None else None
+    if not isinstance(dialect, AppleDialect):
+        return configured
+    today = int(time.time()) // 86400 * 86400
+    return dialect.client_secret(issued_at=today - 200 * 86400, lifetime=180 * 86400)
 
 
 def redirect_uri(callback_url: str) -> str:
@@ -378,7 +412,8 @@ def _before_request() -> Response | None:
         )
     if request.endpoint == "login":
         _start_login()
-    elif switches.current().is_callback() and "code" in request.args:
+    elif switches.current().is_callback() and "code" in request.values:
+        # request.values: a provider may post the callback (form_post).
         _on_code()
     return None
 
@@ -456,7 +491,7 @@ def _redeem_code_first() -> None:
                 "grant_type": "authorization_code",
                 "client_id": client_id,
                 "client_secret": client_secret,
-                "code": request.args["code"],
+                "code": request.values["code"],
                 "redirect_uri": request.base_url,
             },
             headers={"Accept": "application/json"},
@@ -490,14 +525,15 @@ def _write_cookie(response: Response) -> Response:
     if not g.get(_CHANGED):
         return response
     state: DemoState | None = g.get(_STATE)
+    attributes = switches.cookie_attributes(switches.current().provider)
     if state is None:
-        response.delete_cookie(DEMO_COOKIE, httponly=True, samesite="Lax")
+        response.delete_cookie(DEMO_COOKIE, httponly=True, **attributes)
     else:
         response.set_cookie(
             DEMO_COOKIE,
             f"{state.fault.name}.{state.phase}",
             httponly=True,
-            samesite="Lax",
+            **attributes,
         )
     return response
 

@@ -103,6 +103,8 @@ class DanceLogins:
     def __init__(self, app: Flask, recover: OAuthRecover, signed_in: SignedIn) -> None:
         self.blueprints: dict[str, OAuth2ConsumerBlueprint] = {}
         for provider in PROVIDERS.values():
+            if provider.name not in _FACTORIES:
+                continue  # signed in with through Authlib only
             blueprint = _FACTORIES[provider.name](
                 scope=SCOPES[provider.name],
                 session_class=DemoSession,

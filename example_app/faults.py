@@ -54,6 +54,49 @@ WORDS: dict[str, dict[str, str]] = {
         "error_page": '"An error has occurred": The redirect URI included is not '
         "valid.",
     },
+    "apple": {
+        "expired_error": "invalid_grant",
+        "used_error": "invalid_grant",
+        "secret_error": "invalid_client",
+        "approve": "Continue",
+        "error_page": '"invalid_request", Invalid web redirect url.',
+    },
+    "slack": {
+        "expired_error": "invalid_code (HTTP 200)",
+        "used_error": "invalid_code (HTTP 200)",
+        "secret_error": "bad_client_secret",
+        "approve": "Allow",
+        "error_page": '"redirect_uri did not match any configured URIs"',
+    },
+    "facebook": {
+        "expired_error": "Graph error subcode 36007",
+        "used_error": "Graph error subcode 36009",
+        "secret_error": "Graph error code 1",
+        "approve": "Continue",
+        "error_page": '"URL Blocked"',
+    },
+    "okta": {
+        "expired_error": "invalid_grant",
+        "used_error": "invalid_grant",
+        "secret_error": "invalid_client",
+        "approve": "Allow Access",
+        "error_page": "\"400 Bad Request\": The 'redirect_uri' parameter must be a "
+        "Login redirect URI",
+    },
+    "discord": {
+        "expired_error": 'invalid_grant, Invalid "code" in request.',
+        "used_error": 'invalid_grant, Invalid "code" in request.',
+        "secret_error": "invalid_client",
+        "approve": "Authorize",
+        "error_page": '"Invalid OAuth2 redirect_uri"',
+    },
+    "auth0": {
+        "expired_error": "403 invalid_grant",
+        "used_error": "403 invalid_grant",
+        "secret_error": "401 access_denied",
+        "approve": "Accept",
+        "error_page": '"Callback URL mismatch"',
+    },
 }
 
 
@@ -98,9 +141,8 @@ FAULTS: tuple[Fault, ...] = (
     Fault(
         "expired_code",
         "Expired code, once",
-        "{provider} answers {expired_error} to a code older than ten minutes: "
-        "the demo moves {provider}'s clock past that while you are on the way "
-        "back.",
+        "{provider} answers {expired_error} to a code past its lifetime: the "
+        "demo moves {provider}'s clock past that while you are on the way back.",
         "No error page: one silent restart, then your account page.",
         "heals",
         needs_emulator=True,
@@ -120,7 +162,20 @@ FAULTS: tuple[Fault, ...] = (
         '"Sign-in is not set up correctly", with {secret_error} and the '
         "fingerprint of the secret sent (the right one's is {fingerprint}).",
         "fix",
-        providers=frozenset({"github", "google"}),
+        providers=frozenset(
+            {"github", "google", "slack", "facebook", "okta", "discord", "auth0"}
+        ),
+    ),
+    Fault(
+        "apple_secret_expired",
+        "Expired client secret JWT",
+        "The app signs its client secret, a JWT, once and keeps it: six months "
+        "later its exp has passed, and Apple answers a bare invalid_client.",
+        '"Sign-in is not set up correctly", with credentials.expired and the '
+        "date it expired, read from the secret the app holds.",
+        "fix",
+        needs_emulator=True,
+        providers=frozenset({"apple"}),
     ),
     Fault(
         "secret_id",
@@ -182,7 +237,9 @@ FAULTS: tuple[Fault, ...] = (
         "it, so no page of the app can help.",
         "check",
         needs_emulator=True,
-        providers=frozenset({"google", "microsoft", "gitlab"}),
+        providers=frozenset(
+            {"google", "microsoft", "gitlab", "apple", "slack", "okta", "auth0"}
+        ),
     ),
     Fault(
         "redirect_differs",
@@ -228,6 +285,30 @@ FAULTS: tuple[Fault, ...] = (
         'Two silent restarts, then "We could not sign you in", naming the '
         "missing cookie.",
         "guard",
+        providers=frozenset(
+            {
+                "github",
+                "google",
+                "microsoft",
+                "gitlab",
+                "slack",
+                "facebook",
+                "okta",
+                "discord",
+                "auth0",
+            }
+        ),
+    ),
+    Fault(
+        "form_post_lax",
+        "SameSite=Lax session cookie",
+        "Apple posts the callback from its own site; the demo's session cookie "
+        "is SameSite=None; Secure for that, but here it is Lax, the setting "
+        "most apps have: the browser leaves it off the cross-site POST.",
+        'Two silent restarts, then "We could not sign you in", with '
+        "session.form_post_samesite and the setting that fixes it.",
+        "guard",
+        providers=frozenset({"apple"}),
     ),
 )
 FAULTS_BY_NAME = {fault.name: fault for fault in FAULTS}
@@ -241,10 +322,22 @@ REGISTRATIONS = {
     "gitlab": "The application lists {registered}, without the port; the login "
     "sends {callback}, and GitLab ignores the port only for 127.0.0.1, not for "
     "localhost.",
+    "apple": "The Services ID's Return URLs list {registered}; the login sends "
+    "{callback}.",
+    "slack": "The app's Redirect URLs list {registered}; the login sends {callback}.",
+    "okta": "The Sign-in redirect URIs list {registered}; the login sends "
+    "{callback}, and Okta compares case by case.",
+    "auth0": "The Allowed Callback URLs list {registered}; the login sends {callback}.",
 }
 #: The faults that change the secret the app sends.
 SECRET_FAULTS = frozenset(
-    {"wrong_secret", "secret_newline", "secret_id", "token_as_secret"}
+    {
+        "wrong_secret",
+        "secret_newline",
+        "secret_id",
+        "token_as_secret",
+        "apple_secret_expired",
+    }
 )
 
 

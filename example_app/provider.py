@@ -1,7 +1,8 @@
-"""Where the demo signs in: four providers, each emulated in this process.
+"""Where the demo signs in: ten providers, each emulated in this process.
 
 The demo signs in with GitHub, Google, Microsoft Entra ID or GitLab, through
-Authlib or Flask-Dance. Each (provider, library) pair talks to its own
+Authlib or Flask-Dance, and with Sign in with Apple, Slack, Facebook, Okta,
+Discord or Auth0 through Authlib. Each (provider, library) pair talks to its own
 :class:`~flask_oauth_recover.testing.ProviderEmulator`, as two apps would
 each have their own OAuth app registered at the provider: the registered
 callback is that library's, so a misregistration made for one pair never
@@ -55,29 +56,43 @@ class Provider:
 
     :param name: its switch value, Authlib client name and profile name.
     :param title: its name on buttons and pages.
-    :param dance_name: the Flask-Dance blueprint's name (its contrib module).
+    :param dance_name: the Flask-Dance blueprint's name (its contrib module);
+        ``None`` where the demo signs in with it through Authlib only.
     :param user_path: the API path, relative to the client's base URL, that
-        answers who signed in.
-    :param login_field: the field of that answer to show as the login.
+        answers who signed in; empty where the ID token says it (Apple has
+        no such API).
+    :param login_field: the field of that answer to show as the login
+        (``user.email`` for a nested one).
     :param name_field: the field holding the person's name.
     :param console: where the developer registers the app.
     :param brand: its authorization page's look.
+    :param token_key: where the token response keeps the user's token, when
+        not at the top (Slack's ``authed_user``).
+    :param form_post: the provider posts the callback from its own site, so
+        the session cookie must be ``SameSite=None; Secure`` to come back.
     """
 
     name: str
     title: str
-    dance_name: str
+    dance_name: str | None
     user_path: str
     login_field: str
     name_field: str
     console: str
     brand: Brand
+    token_key: str | None = None
+    form_post: bool = False
+
+    @property
+    def libraries(self) -> tuple[str, ...]:
+        """The libraries the demo signs in with it through."""
+        return (AUTHLIB, FLASK_DANCE) if self.dance_name else (AUTHLIB,)
 
     def config_key(self, library: str, setting: str) -> str:
         """The app config key a library reads ``setting`` from:
         ``GITHUB_CLIENT_SECRET`` for Authlib, ``GITHUB_OAUTH_CLIENT_SECRET``
         for Flask-Dance's contrib blueprints."""
-        if library == FLASK_DANCE:
+        if library == FLASK_DANCE and self.dance_name:
             return f"{self.dance_name}_OAUTH_{setting}".upper()
         return f"{self.name}_{setting}".upper()
 
@@ -136,6 +151,89 @@ PROVIDERS: dict[str, Provider] = {
                 "Authorize {app} to use your account?",
                 "Authorize",
             ),
+        ),
+        Provider(
+            "apple",
+            "Apple",
+            None,
+            "",
+            "email",
+            "email",
+            "developer.apple.com, Certificates, Identifiers & Profiles",
+            Brand(
+                "#000000",
+                "#0071e3",
+                "A",
+                "Use your Apple ID to sign in to {app}",
+                "Continue",
+            ),
+            form_post=True,
+        ),
+        Provider(
+            "slack",
+            "Slack",
+            None,
+            "users.identity",
+            "user.email",
+            "user.name",
+            "api.slack.com/apps",
+            Brand(
+                "#4a154b",
+                "#007a5a",
+                "S",
+                "{app} is requesting permission to access the Example Workspace "
+                "Slack workspace",
+                "Allow",
+            ),
+            token_key="authed_user",
+        ),
+        Provider(
+            "facebook",
+            "Facebook",
+            None,
+            "me?fields=name,email",
+            "email",
+            "name",
+            "developers.facebook.com/apps",
+            Brand(
+                "#1877f2", "#1877f2", "f", "{app} is requesting access to", "Continue"
+            ),
+        ),
+        Provider(
+            "okta",
+            "Okta",
+            None,
+            "userinfo",
+            "email",
+            "name",
+            "your org's Admin Console, Applications",
+            Brand("#ffffff", "#1662dd", "O", "Sign in to {app}", "Allow Access"),
+        ),
+        Provider(
+            "discord",
+            "Discord",
+            None,
+            "users/@me",
+            "username",
+            "global_name",
+            "discord.com/developers/applications",
+            Brand(
+                "#313338",
+                "#5865f2",
+                "D",
+                "{app} wants to access your account",
+                "Authorize",
+            ),
+        ),
+        Provider(
+            "auth0",
+            "Auth0",
+            None,
+            "userinfo",
+            "email",
+            "name",
+            "manage.auth0.com, Applications",
+            Brand("#ffffff", "#635dff", "A0", "Authorize {app}", "Accept"),
         ),
     )
 }
@@ -211,7 +309,7 @@ class EmbeddedProviders:
         for provider in PROVIDERS.values():
             if provider.name == "github" and real_github:
                 continue
-            for library in LIBRARIES:
+            for library in provider.libraries:
                 port = (
                     github_port
                     if (provider.name, library)

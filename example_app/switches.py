@@ -9,6 +9,7 @@ cookie away altogether, while the choice must hold through all of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask
 from flask import current_app
@@ -51,7 +52,7 @@ class Selection:
     def client_name(self) -> str:
         """The name the extension knows the login's client by: the Authlib
         client's, or the Flask-Dance blueprint's."""
-        if self.library == FLASK_DANCE:
+        if self.library == FLASK_DANCE and self.provider.dance_name:
             return self.provider.dance_name
         return self.provider.name
 
@@ -117,9 +118,22 @@ def choose(provider: str | None = None, library: str | None = None) -> Selection
 
 
 def _selection(provider: str, library: str) -> Selection:
-    if library not in LIBRARIES or (library == FLASK_DANCE and not dance_available()):
+    chosen = PROVIDERS.get(provider, PROVIDERS[DEFAULT_PROVIDER])
+    if library not in chosen.libraries or (
+        library == FLASK_DANCE and not dance_available()
+    ):
+        # A provider the demo signs in with through Authlib only.
         library = DEFAULT_LIBRARY
-    return Selection(PROVIDERS.get(provider, PROVIDERS[DEFAULT_PROVIDER]), library)
+    return Selection(chosen, library)
+
+
+def cookie_attributes(provider: Provider) -> dict[str, Any]:
+    """``SameSite`` and ``Secure`` for the demo's own cookies: ``Lax``, or,
+    for a provider that posts the callback from its own site (Apple),
+    ``None`` and Secure, since the callback needs them too."""
+    if provider.form_post:
+        return {"samesite": "None", "secure": True}
+    return {"samesite": "Lax"}
 
 
 def _write_cookie(response: Response) -> Response:
@@ -129,6 +143,6 @@ def _write_cookie(response: Response) -> Response:
             SETUP_COOKIE,
             f"{chosen.provider.name}.{chosen.library}",
             httponly=True,
-            samesite="Lax",
+            **cookie_attributes(chosen.provider),
         )
     return response

@@ -15,12 +15,15 @@ With ``--probe`` it also asks the provider two questions:
   one that reads as a credentials error (``invalid_client``,
   ``incorrect_client_credentials``, any 401) that they did not;
 - the authorization endpoint gets the redirect URI each wrapped callback
-  makes the app send (GET, no redirects followed, no cookies). Google,
-  Microsoft, GitLab and Keycloak answer an unregistered one with a page of
-  their own that the app never sees; GitHub sends the browser to the
+  makes the app send (GET, no redirects followed, no cookies). Most
+  providers answer an unregistered one with a page of their own that the app
+  never sees, recognized by its words; GitHub sends the browser to the
   registered callback with ``error=redirect_uri_mismatch``. Either is
-  reported as ``redirect_uri.unregistered``. The redirect URI is known when
-  ``SERVER_NAME`` is set, or when ``--base-url`` says where the app is.
+  reported as ``redirect_uri.unregistered``. Where the page is built by
+  JavaScript (Discord) or shown only to a signed-in browser, in the
+  viewer's language (Facebook), the probe says it cannot tell. The redirect
+  URI is known when ``SERVER_NAME`` is set, or when ``--base-url`` says
+  where the app is.
 
 Exit status: 0 when nothing was found, 1 on a finding, 2 on a usage or
 network error. An error wins over a finding, since the check did not finish.
@@ -46,6 +49,7 @@ from flask.cli import AppGroup
 from werkzeug.routing import BuildError
 
 from .clients import NAME_ARGUMENTS
+from .clients import Registry
 from .clients import current_registry
 from .clients import endpoint_of
 from .clients import prepare
@@ -55,12 +59,17 @@ from .diagnose import Finding
 from .diagnose import configuration_findings
 from .diagnose import credential_findings
 from .diagnose import fingerprint
+from .diagnose import posts_callback
 from .diagnose import probe_rejected
 from .diagnose import probe_unregistered
 from .diagnose import public_client_id
+from .diagnose.secret_jwt import expiry
+from .diagnose.secret_jwt import utc_date
+from .framework import Framework
 from .providers import Match
 from .providers import Profile
 from .providers.profile import CREDENTIALS
+from .providers.profile import NEEDS_JAVASCRIPT
 from .providers.profile import PROBE_UNREGISTERED
 from .providers.profile import TRANSIENT
 from .token_response import REDIRECTED
@@ -96,6 +105,7 @@ class CallbackReport:
     :param note: how that URI is built, or why it is not known.
     :param client: the Authlib client.
     :param provider: the profile the decorator named, if any.
+    :param framework: the library that owns the callback, if one does.
     :param authorize_probe: what the authorization endpoint said about
         the redirect URI, when ``--probe`` was given.
     """
@@ -106,6 +116,7 @@ class CallbackReport:
     note: str
     client: Any
     provider: str | None = None
+    framework: Framework | None = None
     authorize_probe: dict[str, str] | None = None
 
 
@@ -118,6 +129,7 @@ class ClientReport:
     :param match: its provider profile and display name.
     :param findings: the credential rules' findings.
     :param probe: the token probe's result, when ``--probe`` was given.
+    :param framework: the library that owns its login, if one does.
     """
 
     name: str
@@ -125,6 +137,15 @@ class ClientReport:
     match: Match
     findings: list[Finding] = field(default_factory=list)
     probe: dict[str, str] | None = None
+    framework: Framework | None = None
+
+    def credentials_set_in(self) -> dict[str, str]:
+        """Where the library that owns the login has the credentials set."""
+        said = self.framework.settings.credentials if self.framework else None
+        if said is None:
+            return {}
+        found = {name: said(self.name, name) for name in ("client_id", "client_secret")}
+        return {name: where for name, where in found.items() if where}
 
 
 @oauth_recover.command("check")
@@ -172,9 +193,7 @@ def _check(name: str | None, probe: bool, as_json: bool, base_url: bool) -> int:
             )
     clients: dict[str, ClientReport] = {}
     for report in callbacks:
-        # By object, not name: an Authlib client and a Flask-Dance
-        # blueprint may both be called "github".
-        key = f"{report.client_name}@{id(report.client):x}"
+        key = _client_key(report)
         if key not in clients:
             if probe:
                 # Endpoints found through server metadata say which provider
@@ -189,8 +208,13 @@ def _check(name: str | None, probe: bool, as_json: bool, base_url: bool) -> int:
                 report.client,
                 match,
                 credential_findings(
-                    report.client, report.client_name, match.profile, match.display_name
+                    report.client,
+                    report.client_name,
+                    match.profile,
+                    match.display_name,
+                    report.framework.settings if report.framework else None,
                 ),
+                framework=report.framework,
             )
             if probe:
                 _run_probe(client_report)
@@ -200,7 +224,12 @@ def _check(name: str | None, probe: bool, as_json: bool, base_url: bool) -> int:
     app_findings = _unique(
         finding
         for report in callbacks
-        for finding in configuration_findings(report.redirect_uri)
+        for finding in configuration_findings(
+            report.redirect_uri,
+            form_post=posts_callback(
+                report.client, clients[_client_key(report)].match.profile
+            ),
+        )
     )
 
     found = app_findings or any(report.findings for report in clients.values())
@@ -215,6 +244,12 @@ def _check(name: str | None, probe: bool, as_json: bool, base_url: bool) -> int:
     else:
         _print_text(callbacks, clients, app_findings)
     return status
+
+
+def _client_key(report: CallbackReport) -> str:
+    # By object, not name: an Authlib client and a Flask-Dance blueprint
+    # may both be called "github".
+    return f"{report.client_name}@{id(report.client):x}"
 
 
 def _load_metadata(client: Any) -> None:
@@ -239,18 +274,23 @@ def find_callbacks(base_url: bool = False) -> list[CallbackReport]:
             continue
         ref = getattr(view, "_oauth_recover_client", None)
         named = getattr(view, "_oauth_recover_provider", None)
-        for client_name, client, view_args in _reachable_clients(endpoint, ref):
+        framework = getattr(view, "_oauth_recover_framework", None)
+        registry = framework.registry if framework else current_registry()
+        for client_name, client, view_args in _reachable_clients(
+            endpoint, ref, registry
+        ):
             redirect_uri, note = callback_redirect_uri(endpoint, view_args, base_url)
             found.append(
-                CallbackReport(endpoint, client_name, redirect_uri, note, client, named)
+                CallbackReport(
+                    endpoint, client_name, redirect_uri, note, client, named, framework
+                )
             )
     return found
 
 
 def _reachable_clients(
-    endpoint: str, ref: Any
+    endpoint: str, ref: Any, registry: Registry
 ) -> Iterator[tuple[str, Any, dict[str, str]]]:
-    registry = current_registry()
     arguments = {
         argument
         for rule in current_app.url_map.iter_rules(endpoint)
@@ -446,6 +486,18 @@ def probe_authorize(client: Any, profile: Profile, redirect_uri: str) -> dict[st
         return {**report, "result": "unregistered"}
     if result == "accepted":
         return {**report, "result": "registered"}
+    if profile.probe_blind is not None:
+        needs = (
+            "is built by JavaScript"
+            if profile.probe_blind == NEEDS_JAVASCRIPT
+            else "is shown only to a signed-in browser, in its language"
+        )
+        return {
+            **report,
+            "result": "unchecked",
+            "detail": "cannot tell whether the redirect URI is registered: the "
+            f"provider's page {needs}; sign in once through the app to see it",
+        }
     return {
         **report,
         "result": "unchecked",
@@ -520,10 +572,15 @@ def _english(finding: Finding) -> dict[str, str]:
     return rendered
 
 
-def _secret_summary(secret: object) -> dict[str, Any]:
+def _secret_summary(secret: object, profile: Profile) -> dict[str, Any]:
     if not isinstance(secret, str) or not secret:
         return {"length": 0, "sha256": None}
-    return {"length": len(secret), "sha256": fingerprint(secret)}
+    summary: dict[str, Any] = {"length": len(secret), "sha256": fingerprint(secret)}
+    if profile.secret_jwt is not None:
+        # A secret the app signs itself says when it stops working.
+        expires = expiry(secret.strip())
+        summary["expires"] = utc_date(expires) if expires is not None else None
+    return summary
 
 
 def _as_json(
@@ -538,6 +595,7 @@ def _as_json(
             {
                 "endpoint": report.endpoint,
                 "client": report.client_name,
+                "framework": report.framework.name if report.framework else None,
                 "redirect_uri": report.redirect_uri,
                 "note": report.note,
                 "authorize_probe": report.authorize_probe,
@@ -552,8 +610,11 @@ def _as_json(
                 "client_id": public_client_id(
                     report.client.client_id, report.client.client_secret
                 ),
-                "client_secret": _secret_summary(report.client.client_secret),
+                "client_secret": _secret_summary(
+                    report.client.client_secret, report.match.profile
+                ),
                 "token_endpoint": endpoint_of(report.client, "credentials"),
+                "set_in": report.credentials_set_in(),
                 "probe": report.probe,
                 "diagnosis": [_english(finding) for finding in report.findings],
             }
@@ -570,6 +631,8 @@ def _print_text(
 ) -> None:
     for report in callbacks:
         click.echo(f"Callback {report.endpoint!r} (client {report.client_name!r})")
+        if report.framework is not None:
+            click.echo(f"  owned by        {report.framework.name}")
         uri = report.redirect_uri or "(depends on the request)"
         click.echo(f"  redirect URI    {uri}")
         click.echo(f"                  {report.note}")
@@ -580,23 +643,26 @@ def _print_text(
             click.echo(f"  authorize probe {probe['result']}{status}{detail}")
     for client_report in clients.values():
         client = client_report.client
-        secret = _secret_summary(client.client_secret)
-        click.echo(f"Client {client_report.name!r}")
         match = client_report.match
+        secret = _secret_summary(client.client_secret, match.profile)
+        click.echo(f"Client {client_report.name!r}")
         click.echo(f"  provider        {match.display_name} ({match.profile.name})")
         click.echo(
             "  client_id       "
             + public_client_id(client.client_id, client.client_secret)
         )
         if secret["length"]:
+            expires = f", expires {secret['expires']}" if secret.get("expires") else ""
             click.echo(
                 f"  client_secret   {secret['length']} characters, "
-                f"SHA-256 {secret['sha256']}"
+                f"SHA-256 {secret['sha256']}{expires}"
             )
         else:
             click.echo("  client_secret   (empty)")
         endpoint = endpoint_of(client, "credentials") or "(from the server metadata)"
         click.echo(f"  token endpoint  {endpoint}")
+        for name, where in client_report.credentials_set_in().items():
+            click.echo(f"  {name:<15} set in {where}")
         probe = client_report.probe
         if probe is not None:
             answer = f" (answered {probe['answer']!r})" if "answer" in probe else ""

@@ -8,6 +8,12 @@ response before it is parsed. We add one to every wrapped client so that:
   in a :class:`TokenError` that the provider profiles read;
 - a form-encoded body (GitHub's answer without ``Accept: application/json``)
   is read as the JSON it stands for;
+- an error object (``{"error": {"message", "type", "code",
+  "error_subcode"}}``, as the Graph API answers) becomes a
+  :class:`TokenError` whose ``error_codes`` are its subcode and code;
+- a success that carries its access token elsewhere than at the top (a
+  profile's ``token_locations``, e.g. a user token under a key of its own)
+  passes as a success;
 - a 5xx, a 429, an HTML page or a 200 without ``access_token`` raise a typed
   :class:`ProviderResponseError` instead of a ``ValueError`` that could not
   be told apart from a bug in the app.
@@ -24,6 +30,8 @@ import requests
 from authlib.integrations.base_client import OAuthError
 from flask import current_app
 from flask import g
+
+from .providers import TOKEN_LOCATIONS
 
 HOOK_MARK = "_oauth_recover_hook"
 #: Seconds a token request may take when the app did not say.
@@ -134,7 +142,9 @@ def check_response(resp: requests.Response) -> requests.Response:
             error_codes=_error_codes(body.get("error_codes")),
             www_authenticate=resp.headers.get("WWW-Authenticate"),
         )
-    if not body.get("access_token"):
+    if isinstance(error, dict):
+        raise _error_object(error, resp)
+    if not _carries_token(body):
         raise ProviderResponseError(
             resp.status_code, "the token response has no access_token", retry_after
         )
@@ -206,6 +216,39 @@ def _error_codes(value: object) -> tuple[int, ...]:
         return ()
     return tuple(
         code for code in value if isinstance(code, int) and not isinstance(code, bool)
+    )
+
+
+def _carries_token(body: dict[str, Any]) -> bool:
+    if body.get("access_token"):
+        return True
+    for path in TOKEN_LOCATIONS:
+        value: object = body
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str) and value:
+            return True
+    return False
+
+
+# A name for an error object's ``type``: letters, digits, ``_``, ``.``, ``-``.
+_ERROR_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
+#: The ``error`` of an error object whose ``type`` says nothing usable.
+ERROR_OBJECT = "error_object"
+
+
+def _error_object(error: dict[str, Any], resp: requests.Response) -> TokenError:
+    """The :class:`TokenError` an error object stands for: its ``type`` as
+    the code, its ``message`` as the description, its ``error_subcode``
+    and ``code``, in that order, as the numbered codes."""
+    kind = error.get("type")
+    numbers = _error_codes([error.get("error_subcode"), error.get("code")])
+    return TokenError(
+        kind if isinstance(kind, str) and _ERROR_NAME.fullmatch(kind) else ERROR_OBJECT,
+        _text(error.get("message")),
+        status=resp.status_code,
+        error_codes=numbers,
+        www_authenticate=resp.headers.get("WWW-Authenticate"),
     )
 
 

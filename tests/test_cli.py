@@ -3,10 +3,12 @@ the provider emulator says to ``--probe``, with click's runner."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import socket
 import threading
+import time
 from collections.abc import Callable
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
@@ -26,6 +28,7 @@ from flask_oauth_recover import OAuthRecover
 from flask_oauth_recover.cli import PROBE_CODE_PREFIX
 from flask_oauth_recover.cli import oauth_recover
 from flask_oauth_recover.diagnose import fingerprint
+from flask_oauth_recover.testing import AppleDialect
 from flask_oauth_recover.testing import ProviderEmulator
 
 from .apps.profile_app import make_app as make_profile_app
@@ -333,7 +336,15 @@ def test_a_client_proxy_that_reads_the_request_is_resolved(
 
 # -- provider profiles: both probes in every dialect ---------------------------------
 
-PROFILES = ["github", "google", "microsoft", "gitlab", "keycloak"]
+PROFILES = [
+    *("github", "google", "microsoft", "gitlab", "keycloak"),
+    *("apple", "slack", "facebook", "okta", "discord", "auth0"),
+]
+#: Providers whose page for an unregistered redirect URI a probe cannot read.
+UNREADABLE = {
+    "facebook": "is shown only to a signed-in browser",
+    "discord": "is built by JavaScript",
+}
 CALLBACK = "http://app.test/callback"
 
 
@@ -401,6 +412,15 @@ def test_an_unregistered_redirect_uri_is_found_before_anyone_signs_in(
 
     result = check(app, "--probe")
 
+    if any_provider.profile in UNREADABLE:
+        # Its page says so only to a signed-in browser or once a script
+        # runs: the probe says it cannot tell, and never guesses.
+        assert result.exit_code == 0, result.output
+        assert "authorize probe unchecked (HTTP 200): cannot tell" in result.output
+        assert UNREADABLE[any_provider.profile] in result.output
+        assert "redirect_uri.unregistered" not in result.output
+        return
+
     assert result.exit_code == 1, result.output
     assert "authorize probe unregistered" in result.output
     assert "[redirect_uri.unregistered] (client " in result.output
@@ -425,6 +445,9 @@ def test_an_unregistered_redirect_uri_is_found_before_anyone_signs_in(
         ("microsoft", "https://portal.azure.com/#view/Microsoft_AAD_RegisteredApps/"),
         ("gitlab", "/-/user_settings/applications"),
         ("keycloak", "/admin/master/console/#/myrealm/clients"),
+        ("apple", "https://developer.apple.com/account/resources/identifiers/"),
+        ("slack", "https://api.slack.com/apps"),
+        ("auth0", "https://manage.auth0.com/#/applications"),
     ],
 )
 def test_the_unregistered_finding_names_the_console_page(
@@ -633,3 +656,96 @@ def test_the_token_probe_never_follows_a_redirect_with_the_secret(
     assert f"HTTP {status}, a redirect" in client["probe"]["detail"]
     assert len(token_endpoint.bodies) == 1
     assert elsewhere.bodies == []
+
+
+# -- Sign in with Apple: what check says without asking Apple ----------------------
+
+
+def apple_dialect(profile_servers: dict[str, ProviderEmulator]) -> AppleDialect:
+    dialect = profile_servers["apple"].dialect
+    assert isinstance(dialect, AppleDialect)
+    return dialect
+
+
+def test_an_expired_apple_secret_is_said_offline_with_its_date(
+    profile_servers: dict[str, ProviderEmulator],
+) -> None:
+    server = profile_servers["apple"]
+    issued = time.time() - 190 * 86400
+    secret = apple_dialect(profile_servers).client_secret(
+        issued_at=issued, lifetime=180 * 86400
+    )
+    app = make_profile_app(server, client_overrides={"client_secret": secret})
+    server.reset()
+
+    result = check(app)
+    body = report(check(app, "--json"))
+
+    expires = time.strftime(
+        "%Y-%m-%d %H:%M UTC", time.gmtime(int(issued) + 180 * 86400)
+    )
+    assert result.exit_code == 1
+    assert f"expires {expires}" in result.output
+    assert "[credentials.expired] (client 'apple')" in result.output
+    assert f"expired on {expires}" in result.output
+    [client] = body["clients"]
+    assert client["client_secret"]["expires"] == expires
+    assert [finding["id"] for finding in client["diagnosis"]] == ["credentials.expired"]
+    # Without --probe, Apple was not asked.
+    assert server.token_requests == []
+    assert secret not in result.output
+
+
+def test_a_sound_apple_secret_says_when_it_expires(
+    profile_servers: dict[str, ProviderEmulator],
+) -> None:
+    server = profile_servers["apple"]
+    app = make_profile_app(server)
+
+    result = check(app)
+
+    expires = time.strftime(
+        "%Y-%m-%d", time.gmtime(json_claims(server.client_secret)["exp"])
+    )
+    assert result.exit_code == 0, result.output
+    assert f", expires {expires} " in result.output
+
+
+def test_apple_secret_claims_are_checked_offline(
+    profile_servers: dict[str, ProviderEmulator],
+) -> None:
+    secret = apple_dialect(profile_servers).client_secret(
+        "com.example.native", lifetime=365 * 86400
+    )
+    app = make_profile_app(
+        profile_servers["apple"], client_overrides={"client_secret": secret}
+    )
+
+    body = report(check(app, "--json"))
+
+    [client] = body["clients"]
+    causes = [
+        f["cause"] for f in client["diagnosis"] if f["id"] == "credentials.jwt_claims"
+    ]
+    assert len(causes) == 2
+    assert "sub claim is com.example.native" in causes[0]
+    assert "valid for 365 days" in causes[1]
+
+
+@pytest.mark.parametrize("samesite", ["Lax", "Strict"])
+def test_a_posted_callback_with_a_samesite_cookie_is_said_offline(
+    samesite: str, profile_servers: dict[str, ProviderEmulator]
+) -> None:
+    app = make_profile_app(profile_servers["apple"], SESSION_COOKIE_SAMESITE=samesite)
+
+    result = check(app, "--json")
+
+    assert result.exit_code == 1
+    [finding] = report(result)["diagnosis"]
+    assert finding["id"] == "session.form_post_samesite"
+    assert f"SESSION_COOKIE_SAMESITE is {samesite}" in finding["cause"]
+
+
+def json_claims(secret: str) -> dict[str, Any]:
+    part = secret.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))  # type: ignore[no-any-return]

@@ -35,6 +35,7 @@ from flask_oauth_recover.diagnose import COOKIE_NEAR_LIMIT
 from flask_oauth_recover.diagnose import FINDING_IDS
 from flask_oauth_recover.diagnose import fingerprint
 from flask_oauth_recover.diagnose import public_client_id
+from flask_oauth_recover.testing import AppleDialect
 from flask_oauth_recover.testing import ProviderEmulator
 
 from .apps.profile_app import make_app as make_profile_app
@@ -427,6 +428,38 @@ def gitlab_refuses_every_code(env: Env) -> TestResponse:
     return browser.login()
 
 
+def wrong_secret_of_the_right_shape(env: Env) -> TestResponse:
+    app = env.make_app(
+        client_overrides={"client_secret": WRONG_SECRET},
+        OAUTH_RECOVER_SHOW_DETAILS=True,
+    )
+    return env.browser(app).login()
+
+
+def apple_login(env: Env, **config: Any) -> TestResponse:
+    """A login with Sign in with Apple, whose callback is a cross-site form
+    POST: the emulator's ``follow`` leaves ``SameSite=Lax`` cookies behind,
+    as browsers do."""
+    emulator = env.others["apple"]
+    overrides = config.pop("client_overrides", None)
+    app = make_profile_app(emulator, client_overrides=overrides, **config)
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT"] = env.accept
+    response, _ = emulator.follow(client, client.get("/login"))
+    return response
+
+
+def apple_secret_for_another_client(env: Env) -> TestResponse:
+    dialect = env.others["apple"].dialect
+    assert isinstance(dialect, AppleDialect)
+    secret = dialect.client_secret("com.example.other")
+    return apple_login(env, client_overrides={"client_secret": secret})
+
+
+def apple_with_a_lax_session_cookie(env: Env) -> TestResponse:
+    return apple_login(env, SESSION_COOKIE_SAMESITE="Lax")
+
+
 SCENARIOS: dict[str, Callable[[Env], TestResponse]] = {
     "redirect_uri.proxy_scheme": behind_proxy_without_proxy_fix,
     "redirect_uri.proxy_host": behind_host_rewriting_proxy_without_proxy_fix,
@@ -450,13 +483,15 @@ SCENARIOS: dict[str, Callable[[Env], TestResponse]] = {
     "credentials.wrong_tenant": entra_token_endpoint_of_another_tenant,
     "pkce.mismatch": pkce_verifier_of_another_login,
     "token.invalid_grant_repeated": gitlab_refuses_every_code,
+    "credentials.rejected": wrong_secret_of_the_right_shape,
+    "credentials.jwt_claims": apple_secret_for_another_client,
+    "session.form_post_samesite": apple_with_a_lax_session_cookie,
 }
 #: Findings that need no callback to be seen: ``flask oauth-recover check``.
 #: (A provider refuses swapped credentials on its own page, before any
 #: callback, as it does an unregistered redirect URI.)
 CLI_ONLY = {
     "credentials.swapped",
-    "credentials.rejected",
     "redirect_uri.unregistered",
 }
 
@@ -477,7 +512,7 @@ def logged_ids(caplog: pytest.LogCaptureFixture) -> list[str]:
     return match.group(1).split(",")
 
 
-OTHER_PROFILES = ("google", "microsoft", "gitlab")
+OTHER_PROFILES = ("google", "microsoft", "gitlab", "apple")
 
 
 @pytest.fixture(scope="module")
@@ -829,23 +864,32 @@ def test_shape_of_other_wrong_secrets(env: Env, secret: str, words: str) -> None
     assert words in by_id(response, "credentials.shape")["cause"]
 
 
-def test_wrong_secret_of_the_right_shape_claims_nothing(env: Env) -> None:
+def test_wrong_secret_of_the_right_shape_is_said_to_be_rejected(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
     app = env.make_app(
         client_overrides={"client_secret": WRONG_SECRET},
         OAUTH_RECOVER_SHOW_DETAILS=True,
     )
 
-    json_response = env.browser(app).login()
+    with caplog.at_level(logging.INFO, logger="flask_oauth_recover"):
+        json_response = env.browser(app).login()
     page = env.browser(app, accept=HTML).login().get_data(as_text=True)
 
-    assert json_response.get_json()["diagnosis"] == []
+    # Nothing more specific can be told: the provider refused, and where the
+    # secret is renewed is named.
+    assert finding_ids(json_response) == ["credentials.rejected"]
+    assert logged_ids(caplog) == ["credentials.rejected"]
+    rejected = by_id(json_response, "credentials.rejected")
+    assert "(incorrect_client_credentials)" in rejected["cause"]
+    assert rejected["console"].endswith("/settings/developers")
+    assert 'data-diagnosis="credentials.rejected"' in page
     details = json_response.get_json()["details"]
     assert details["client_secret SHA-256"] == fingerprint(WRONG_SECRET)
     assert (
         details["client_secret read from"]
         == 'oauth.register("github", client_secret=...)'
     )
-    assert "No specific cause could be established" in page
     assert fingerprint(WRONG_SECRET) in page
     assert WRONG_SECRET not in page
 

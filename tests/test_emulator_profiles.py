@@ -371,8 +371,8 @@ def test_client_kwargs_register_oidc_profiles_through_discovery(
 
 
 def test_unknown_profile_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"unknown provider profile 'okta'"):
-        ProviderEmulator(profile="okta")
+    with pytest.raises(ValueError, match=r"unknown provider profile 'bitbucket'"):
+        ProviderEmulator(profile="bitbucket")
 
 
 @pytest.mark.parametrize(

@@ -10,13 +10,16 @@ has the same apps without the extension."""
 
 from __future__ import annotations
 
+import json
 import logging
-from html import unescape
 from collections.abc import Callable
+from html import unescape
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -277,6 +280,58 @@ def test_airflow_s_wiped_session_store_is_named_not_the_cookie(
     assert "blocking this site&#39;s cookies" not in page.text
 
 
+SUPERSET = "tests.apps.fab_app.SupersetSecurityManager"
+
+
+def test_superset_s_proxy_switch_is_named(provider: ProviderEmulator) -> None:
+    app = fab_app.create_app(
+        provider,
+        recover="after",
+        OAUTH_RECOVER_SHOW_DETAILS=True,
+        FAB_SECURITY_MANAGER_CLASS=SUPERSET,
+    )
+    provider.callback_url = "https://app.example/oauth-authorized/github"
+    client = app.test_client()
+    # The proxy speaks https to the browser and http to the app.
+    through_proxy = {
+        "base_url": "http://app.example",
+        "headers": {"X-Forwarded-Proto": "https"},
+    }
+    login = client.get("/login/github", **through_proxy)  # type: ignore[arg-type]
+    answer = requests.get(login.location, allow_redirects=False, timeout=10)
+    callback = urlsplit(answer.headers["Location"])
+
+    page = client.get(f"{callback.path}?{callback.query}", **through_proxy)  # type: ignore[arg-type]
+
+    assert page.status_code == 500
+    text = unescape(page.text)
+    assert 'data-diagnosis="redirect_uri.proxy_scheme"' in text
+    assert "Turn on ENABLE_PROXY_FIX = True in superset_config.py" in text
+
+
+def test_superset_s_secret_key_is_named_where_superset_sets_it(
+    provider: ProviderEmulator,
+) -> None:
+    setup = {"OAUTH_RECOVER_SHOW_DETAILS": True, "FAB_SECURITY_MANAGER_CLASS": SUPERSET}
+    first = FabCase(fab_app.create_app(provider, recover="after", **setup))
+    other = FabCase(
+        fab_app.create_app(
+            provider, recover="after", SECRET_KEY="another-instance-key", **setup
+        )
+    )
+    callback = authorize(provider, first.start())
+    cookie = first.client.get_cookie("session")
+    assert cookie is not None
+    other.client.set_cookie("session", cookie.value)
+
+    page = other.client.get(callback, headers={"Accept": "application/json"})
+
+    body = page.get_json()
+    assert (page.status_code, body["error"]) == (500, "secret_key_mismatch")
+    [finding] = body["diagnosis"]
+    assert "SECRET_KEY in superset_config.py" in finding["fix"]
+
+
 def test_check_lists_fab_s_callback_and_probes_it(
     provider: ProviderEmulator,
 ) -> None:
@@ -455,3 +510,28 @@ def test_nothing_to_serve_is_said_once(caplog: pytest.LogCaptureFixture) -> None
 
     [record] = caplog.records
     assert "found no OAuth callback to serve" in record.getMessage()
+
+
+@pytest.mark.parametrize("framework", ["Flask-Security", "flask-oidc"])
+def test_check_lists_the_framework_s_callback(
+    framework: str, provider: ProviderEmulator, oidc_provider: ProviderEmulator
+) -> None:
+    if framework == "Flask-Security":
+        app = security_app.create_app(
+            provider, recover="after", SERVER_NAME="localhost"
+        )
+        endpoint, uri = "security.oauthresponse", f"{APP}/login/oauthresponse/github"
+    else:
+        app = oidc_app.create_app(oidc_provider, recover=True, SERVER_NAME="localhost")
+        endpoint, uri = "oidc_auth.authorize", f"{APP}/authorize"
+
+    result = app.test_cli_runner().invoke(
+        args=["oauth-recover", "check", "--probe", "--json"]
+    )
+
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    callbacks = {callback["endpoint"]: callback for callback in body["callbacks"]}
+    assert callbacks[endpoint]["framework"] == framework
+    assert callbacks[endpoint]["redirect_uri"] == uri
+    assert {client["probe"]["result"] for client in body["clients"]} == {"accepted"}

@@ -29,9 +29,12 @@ from flask_oauth_recover.providers.profile import REDIRECT_URI
 from flask_oauth_recover.providers.profile import SECRET_EXPIRED
 from flask_oauth_recover.providers.profile import SECRET_MISSING
 from flask_oauth_recover.providers.profile import TRANSIENT
+from flask_oauth_recover.providers.profile import UNAVAILABLE
 
 PACKAGE = Path(__file__).resolve().parent.parent / "flask_oauth_recover"
-NAMED = ["github", "google", "microsoft", "gitlab", "keycloak"]
+WAVE_1 = ["github", "google", "microsoft", "gitlab", "keycloak"]
+WAVE_2 = ["apple", "slack", "facebook", "okta", "discord", "auth0"]
+NAMED = WAVE_1 + WAVE_2
 
 # -- the package stands alone ----------------------------------------------------
 
@@ -62,6 +65,8 @@ def test_nothing_outside_providers_names_a_provider() -> None:
     hosts = re.compile(
         r"github\.com|googleapis|googleusercontent|microsoftonline|gitlab\.com"
         r"|/login/oauth/|/realms/|AADSTS\d|GOCSPX|gloas-|glpat-|ghp_"
+        r"|appleid|slack\.com|facebook\.com|okta\.com|auth0\.com|discord\.com"
+        r"|authed_user|xox[abepr]-|oauth\.v2\.access|user_cancelled_authorize"
     )
     named = []
     for path in sorted(PACKAGE.rglob("*.py")):
@@ -161,6 +166,83 @@ def test_every_reading_is_a_failure_kind() -> None:
             "keycloak",
             False,
         ),
+        (
+            "https://appleid.apple.com/auth/authorize",
+            "https://appleid.apple.com/auth/token",
+            None,
+            "apple",
+            True,
+        ),
+        (
+            "https://slack.com/oauth/v2/authorize",
+            "https://slack.com/api/oauth.v2.access",
+            None,
+            "slack",
+            True,
+        ),
+        (
+            "https://slack.com/openid/connect/authorize",
+            "https://slack.com/api/openid.connect.token",
+            None,
+            "slack",
+            True,
+        ),
+        (
+            "https://gateway.corp.example/slack/oauth/v2/authorize",
+            "https://gateway.corp.example/slack/api/oauth.v2.access",
+            None,
+            "slack",
+            False,
+        ),
+        (
+            "https://www.facebook.com/v21.0/dialog/oauth",
+            "https://graph.facebook.com/v21.0/oauth/access_token",
+            None,
+            "facebook",
+            True,
+        ),
+        (
+            None,
+            "https://mirror.corp.example/v19.0/oauth/access_token",
+            None,
+            "facebook",
+            False,
+        ),
+        (
+            "https://dev-123456.okta.com/oauth2/default/v1/authorize",
+            "https://dev-123456.okta.com/oauth2/default/v1/token",
+            None,
+            "okta",
+            True,
+        ),
+        (
+            "https://login.corp.example/oauth2/v1/authorize",
+            "https://login.corp.example/oauth2/v1/token",
+            None,
+            "okta",
+            False,
+        ),
+        (
+            None,
+            None,
+            "https://login.corp.example/oauth2/aus1a2b3/.well-known/openid-configuration",
+            "okta",
+            False,
+        ),
+        (
+            "https://discord.com/oauth2/authorize",
+            "https://discord.com/api/v10/oauth2/token",
+            None,
+            "discord",
+            True,
+        ),
+        (
+            "https://corp.eu.auth0.com/authorize",
+            "https://corp.eu.auth0.com/oauth/token",
+            None,
+            "auth0",
+            True,
+        ),
     ],
 )
 def test_recognized_from_the_endpoints(
@@ -185,6 +267,10 @@ def test_recognized_from_the_endpoints(
         ("https://a.example/oauth/authorize", "https://b.example/oauth/token"),
         ("https://a.example/x/oauth/authorize", "https://a.example/y/oauth/token"),
         ("https://evil.example/github.com/authorize", "https://evil.example/token"),
+        # Apple's and Auth0's paths are any server's: only their hosts count.
+        ("https://a.example/auth/authorize", "https://a.example/auth/token"),
+        ("https://auth0.com.evil.example/authorize", "https://a.example/oauth/token"),
+        ("https://a.example/oauth2/authorize", "https://a.example/oauth2/token"),
     ],
 )
 def test_other_servers_get_the_baseline(authorize: str, token: str) -> None:
@@ -258,6 +344,47 @@ TOKEN_ANSWERS = [
     ("gitlab", "invalid_request", "The request is missing", 400, CONFIG, None),
     ("keycloak", "unauthorized_client", KEYCLOAK_CLIENT, 401, CREDENTIALS, None),
     ("keycloak", "invalid_grant", KEYCLOAK_PKCE, 400, CONFIG, PKCE_MISMATCH),
+    ("apple", "invalid_grant", "The code has already been used.", 400, TRANSIENT,
+     None),
+    ("apple", "invalid_grant", "The code has expired or has been revoked.", 400,
+     TRANSIENT, None),
+    ("apple", "invalid_client", None, 400, CREDENTIALS, None),
+    ("apple", "invalid_request", None, 400, CONFIG, None),
+    ("slack", "invalid_code", None, 200, TRANSIENT, None),
+    ("slack", "bad_client_secret", None, 200, CREDENTIALS, None),
+    ("slack", "invalid_client_id", None, 200, CREDENTIALS, None),
+    ("slack", "bad_redirect_uri", None, 200, REDIRECT_URI, None),
+    ("slack", "oauth_authorization_url_mismatch", None, 200, CONFIG, None),
+    ("slack", "no_scopes", None, 200, CONFIG, None),
+    ("slack", "ratelimited", None, 200, UNAVAILABLE, None),
+    ("slack", "internal_error", None, 200, UNAVAILABLE, None),
+    ("slack", "invalid_auth", None, 200, CONFIG, None),
+    ("auth0", "access_denied", "Unauthorized", 401, CREDENTIALS, None),
+    ("auth0", "invalid_grant", "Invalid authorization code", 403, TRANSIENT, None),
+    ("auth0", "invalid_grant", "Failed to verify code verifier", 403, CONFIG,
+     PKCE_MISMATCH),
+    ("auth0", "unauthorized_client", "The redirect URI is wrong. You sent "
+     "http://a/cb, and we expected http://a/other", 403, REDIRECT_URI, None),
+    ("auth0", "unauthorized_client", "Unauthorized", 403, CREDENTIALS, None),
+    ("okta", "invalid_client", "Client authentication failed. Either the client "
+     "or the client credentials are invalid.", 401, CREDENTIALS, None),
+    ("okta", "invalid_grant", "The authorization code is invalid or has "
+     "expired.", 400, TRANSIENT, None),
+    ("okta", "invalid_grant", "The 'redirect_uri' does not match the redirection "
+     "URI used in the authorization request.", 400, REDIRECT_URI, None),
+    ("okta", "invalid_grant", "PKCE verification failed.", 400, CONFIG,
+     PKCE_MISMATCH),
+    # The secret sent twice (header and body): a request the app builds
+    # wrongly, not a wrong value; the baseline's words.
+    ("okta", "invalid_request", "Cannot supply multiple client credentials. Use "
+     "one of the following", 401, CONFIG, None),
+    ("discord", "invalid_grant", 'Invalid "code" in request.', 400, TRANSIENT,
+     None),
+    ("discord", "invalid_request", 'Invalid "code" in request.', 400, TRANSIENT,
+     None),
+    ("discord", "invalid_request", 'Invalid "redirect_uri" in request.', 400,
+     REDIRECT_URI, None),
+    ("discord", "invalid_client", None, 401, CREDENTIALS, None),
     ("oauth2", "invalid_grant", None, 400, TRANSIENT, None),
     ("oauth2", "something_new", None, 400, CONFIG, None),
     ("oauth2", "something_new", None, 401, CREDENTIALS, None),
@@ -294,6 +421,40 @@ def test_token_errors_read_in_each_dialect(
     reading = profile_named(name).read_token_error(error, description, status)
 
     assert (reading.kind, reading.reason) == (kind, reason)
+
+
+#: Graph API error objects: (code, subcode) -> kind and the code shown.
+GRAPH = [
+    (100, 36009, TRANSIENT, "error_subcode 36009"),
+    (100, 36007, TRANSIENT, "error_subcode 36007"),
+    (100, 36008, REDIRECT_URI, "error_subcode 36008"),
+    (1, None, CREDENTIALS, "code 1"),
+    (191, None, CONFIG, "code 191"),
+    (100, None, CONFIG, None),
+    (100, 99999, CONFIG, None),
+]
+
+
+@pytest.mark.parametrize(("code", "subcode", "kind", "shown"), GRAPH)
+def test_facebook_reads_the_numbers_of_its_error_object(
+    code: int, subcode: int | None, kind: str, shown: str | None
+) -> None:
+    # As token_response passes them: subcode first, then code.
+    numbers = [subcode, code] if subcode is not None else [code]
+
+    reading = PROFILES["facebook"].read_token_error(
+        "OAuthException", "This authorization code has been used.", 400, numbers
+    )
+
+    assert (reading.kind, reading.code) == (kind, shown)
+
+
+def test_facebook_never_reads_numbers_in_its_free_text() -> None:
+    reading = PROFILES["facebook"].read_token_error(
+        "OAuthException", "subcode 36009, code 1", 400, []
+    )
+
+    assert (reading.kind, reading.code) == (CONFIG, None)
 
 
 @pytest.mark.parametrize("where", ["error_codes", "description"])
@@ -374,6 +535,14 @@ def test_words_do_not_decide_where_the_code_does() -> None:
         ("microsoft", "access_denied", CANCELLED),
         ("gitlab", "access_denied", CANCELLED),
         ("keycloak", "temporarily_unavailable", "unavailable"),
+        ("apple", "user_cancelled_authorize", CANCELLED),
+        ("apple", "access_denied", CANCELLED),
+        ("facebook", "access_denied", CANCELLED),
+        ("auth0", "access_denied", CANCELLED),
+        ("okta", "access_denied", CANCELLED),
+        ("slack", "access_denied", CANCELLED),
+        ("discord", "invalid_scope", CONFIG),
+        ("oauth2", "user_cancelled_authorize", CONFIG),
         ("oauth2", "redirect_uri_mismatch", REDIRECT_URI),
     ],
 )
@@ -389,6 +558,8 @@ REGISTERED = {
     "microsoft": "https://app.example/callback",
     "gitlab": "http://127.0.0.1:5000/callback",
     "keycloak": "https://app.example/auth/*",
+    "apple": "https://localhost:5000/callback",
+    "okta": "https://app.example/callback",
     "oauth2": "https://app.example/callback",
 }
 #: (profile, candidate, accepted): each rule as PROVIDERS.md states it.
@@ -416,6 +587,11 @@ REDIRECTS = [
     ("gitlab", "http://127.0.0.1:5000/callback/", False),
     ("keycloak", "https://app.example/auth/callback", True),
     ("keycloak", "https://app.example/other", False),
+    ("apple", "https://localhost:5000/callback", True),
+    ("apple", "http://localhost:5000/callback", False),
+    ("okta", "https://app.example/callback", True),
+    ("okta", "https://app.example/callback/", False),
+    ("okta", "https://APP.example/callback", False),
     ("oauth2", "https://app.example/callback", True),
     ("oauth2", "https://app.example/callback?x=1", False),
 ]
@@ -457,7 +633,11 @@ def test_where_an_unregistered_redirect_uri_shows_up(name: str) -> None:
     profile = PROFILES[name]
 
     assert profile.redirect_error_returns is (name == "github")
-    assert (profile.redirect_error_page is None) is (name == "github")
+    # Only GitHub comes back; Facebook's and Discord's pages cannot be read
+    # without a signed-in browser or JavaScript, so nothing marks them.
+    unread = name in ("github", "facebook", "discord")
+    assert (profile.redirect_error_page is None) is unread
+    assert (profile.probe_blind is not None) is (name in ("facebook", "discord"))
 
 
 # -- credential shapes ------------------------------------------------------------
@@ -473,6 +653,12 @@ SHAPES = {
         "Abc8Q~" + "x1Y2z3W4v5U6t7S8r9Q0p1O2n3M4l5K6j7I8",
     ),
     "gitlab": ("f" * 8 + "0123456789abcdef" * 3 + "01234567", "gloas-" + "ab" * 32),
+    "apple": (
+        "com.example.web",
+        "eyJhbGciOiJFUzI1NiIsImtpZCI6IkFCQzEyMyJ9.eyJpc3MiOiJURUFNIn0.c2lnbmF0dXJl",
+    ),
+    "slack": ("2141029472.691202649728", "3ab8f2e0c1d94b7a6e5f4c3d2b1a0f9e"),
+    "facebook": ("1234567890123456", "0123456789abcdef0123456789abcdef"),
 }
 
 
@@ -495,6 +681,13 @@ def test_each_providers_credential_shapes(name: str) -> None:
         ("gitlab", "glpat-" + "x" * 20, ("glpat-", "token")),
         ("google", "AIzaSyA-0123456789", ("AIza", "api_key")),
         ("google", "GOCSPX-abc", None),
+        ("slack", "xoxb-1234-5678-abcdef", ("xoxb-", "token")),
+        ("slack", "xoxp-1234-5678-abcdef", ("xoxp-", "token")),
+        (
+            "apple",
+            "-----BEGIN PRIVATE KEY-----\nMIGTAgEAMBMG",
+            ("-----BEGIN PRIVATE KEY-----", "private_key"),
+        ),
     ],
 )
 def test_tokens_and_keys_pasted_as_the_secret(
@@ -586,6 +779,82 @@ def test_console_pages(
     assert PROFILES[name].console_url(fix, endpoint, client_id) == url
 
 
+@pytest.mark.parametrize(
+    ("name", "endpoint", "client_id", "fix", "url"),
+    [
+        (
+            "apple",
+            "https://appleid.apple.com/auth/token",
+            "com.example.web",
+            CREDENTIALS,
+            "https://developer.apple.com/account/resources/authkeys/list",
+        ),
+        (
+            "apple",
+            "https://appleid.apple.com/auth/authorize",
+            None,
+            REDIRECT_URI,
+            "https://developer.apple.com/account/resources/identifiers/list/serviceId",
+        ),
+        (
+            "slack",
+            "https://slack.com/api/oauth.v2.access",
+            "2141029472.691202649728",
+            CREDENTIALS,
+            "https://api.slack.com/apps",
+        ),
+        (
+            "facebook",
+            "https://graph.facebook.com/v21.0/oauth/access_token",
+            "1234567890123456",
+            CREDENTIALS,
+            "https://developers.facebook.com/apps/1234567890123456/settings/basic/",
+        ),
+        (
+            "facebook",
+            "https://www.facebook.com/v21.0/dialog/oauth",
+            "1234567890123456",
+            REDIRECT_URI,
+            "https://developers.facebook.com/apps/1234567890123456/fb-login/settings/",
+        ),
+        (
+            "okta",
+            "https://dev-123456.okta.com/oauth2/default/v1/token",
+            "0oa1b2c3d4e5f6g7h8i9",
+            CREDENTIALS,
+            "https://dev-123456-admin.okta.com/admin/apps/active",
+        ),
+        (
+            "discord",
+            "https://discord.com/api/oauth2/token",
+            "123456789012345678",
+            CREDENTIALS,
+            "https://discord.com/developers/applications/123456789012345678/oauth2",
+        ),
+        (
+            "auth0",
+            "https://corp.eu.auth0.com/oauth/token",
+            "abc",
+            REDIRECT_URI,
+            "https://manage.auth0.com/#/applications",
+        ),
+    ],
+)
+def test_console_pages_of_the_second_wave(
+    name: str, endpoint: str, client_id: str | None, fix: str, url: str
+) -> None:
+    assert PROFILES[name].console_url(fix, endpoint, client_id) == url
+
+
+def test_okta_on_a_custom_domain_knows_no_admin_console() -> None:
+    assert (
+        PROFILES["okta"].console_url(
+            CREDENTIALS, "https://login.corp.example/oauth2/v1/token"
+        )
+        is None
+    )
+
+
 def test_the_baseline_knows_no_console() -> None:
     assert BASELINE.console_url(CREDENTIALS, "https://a.example/token") is None
 
@@ -667,6 +936,23 @@ SENT = "https://app.example/callback"
             PROBE_UNREGISTERED,
         ),
         ("keycloak", 200, None, "<form id='kc-form-login'>", PROBE_ACCEPTED),
+        ("apple", 400, None, "invalid_request Invalid web redirect url.",
+         PROBE_UNREGISTERED),
+        ("apple", 200, None, "<title>Sign in with Apple</title>", PROBE_UNCHECKED),
+        ("okta", 400, None, "400 Bad Request The 'redirect_uri' parameter must be "
+         "a Login redirect URI in the client app settings", PROBE_UNREGISTERED),
+        ("okta", 302, "https://dev-1.okta.com/login/login.htm", "", PROBE_UNCHECKED),
+        ("auth0", 200, None, "Oops!, something went wrong. Callback URL mismatch.",
+         PROBE_UNREGISTERED),
+        ("slack", 200, None, "redirect_uri did not match any configured URIs. "
+         "Passed URI: https://app.example/callback", PROBE_UNREGISTERED),
+        # Pages a probe cannot read: never a guess either way.
+        ("discord", 200, None, '<div id="app-mount"></div><script src="x.js">',
+         PROBE_UNCHECKED),
+        ("facebook", 200, None, "URL Blocked: This redirect failed", PROBE_UNCHECKED),
+        ("facebook", 302, "https://www.facebook.com/login.php?next=x", "",
+         PROBE_UNCHECKED),
+        ("facebook", 302, SENT + "?code=abc&state=x", "", PROBE_ACCEPTED),
         ("oauth2", 400, None, "bad request", PROBE_UNCHECKED),
     ],
 )  # fmt: skip

@@ -25,6 +25,16 @@ here name no provider. Notes on what is observable:
   registered for the app, so the URL the callback arrives on is a
   registered one. The others show their own page, which only
   ``flask oauth-recover check --probe`` sees (``redirect_uri.unregistered``).
+- A provider whose client secret is a JWT the app signs (its profile's
+  ``secret_jwt``: Sign in with Apple) refuses it without a reason; the
+  JWT's claims are read offline instead (``credentials.expired`` with its
+  date, ``credentials.jwt_claims``), never its signature.
+- When the token endpoint refused the credentials and no rule says why,
+  ``credentials.rejected`` names the console page where the secret is
+  renewed.
+- ``session.form_post_samesite`` needs the callback to arrive as a POST
+  (``response_mode=form_post``) without the session cookie; ``check``
+  says it beforehand of a client whose provider will post the callback.
 - ``session.state_expired`` needs the ``exp`` Authlib stores for the
   state. It is left in the session only when the state data lives in a
   cache (``OAuth(app, cache=...)``) and the cache has dropped the data.
@@ -51,6 +61,7 @@ from .credentials import check_credentials
 from .credentials import probe_rejected
 from .evidence import Evidence
 from .evidence import Finding
+from .evidence import FrameworkSettings
 from .evidence import LoginSnapshot
 from .evidence import Rule
 from .evidence import snapshot_login
@@ -63,7 +74,10 @@ from .redirect_uri import probe_unregistered
 from .session import COOKIE_LIMIT
 from .session import COOKIE_NEAR_LIMIT
 from .session import cookie_domain_finding
+from .session import cookie_samesite
 from .session import domain_covers
+from .session import form_post_finding
+from .session import posts_callback
 from .session import samesite_finding
 from .session import samesite_is_strict
 from .session import secret_key_mismatch_finding
@@ -76,11 +90,13 @@ __all__ = [
     "FINDING_IDS",
     "Evidence",
     "Finding",
+    "FrameworkSettings",
     "LoginSnapshot",
     "configuration_findings",
     "credential_findings",
     "diagnose",
     "fingerprint",
+    "posts_callback",
     "probe_rejected",
     "probe_unregistered",
     "public_client_id",
@@ -108,10 +124,12 @@ FINDING_IDS = (
     "credentials.shape",
     "credentials.secret_id",
     "credentials.expired",
+    "credentials.jwt_claims",
     "credentials.wrong_tenant",
     "credentials.rejected",
     "pkce.mismatch",
     "token.invalid_grant_repeated",
+    "session.form_post_samesite",
     "session.samesite_strict",
     "session.secure_over_http",
     "session.cookie_domain",
@@ -136,15 +154,23 @@ def diagnose(evidence: Evidence) -> list[Finding]:
     return [finding for rule in rules for finding in rule(evidence)]
 
 
-def configuration_findings(redirect_uri: str | None) -> list[Finding]:
+def configuration_findings(
+    redirect_uri: str | None, form_post: bool = False
+) -> list[Finding]:
     """Session cookie settings that break every login, checked without a
     request (``flask oauth-recover check``).
 
     :param redirect_uri: the callback URL the app sends, when it does not
         depend on the request.
+    :param form_post: the provider posts the callback from its own site
+        (:func:`posts_callback`).
     """
     findings = []
-    if samesite_is_strict():
+    samesite = cookie_samesite()
+    if form_post and samesite in ("lax", "strict"):
+        # Said of the POST, which no SameSite but None lets through.
+        findings.append(form_post_finding(samesite, offline=True))
+    elif samesite_is_strict():
         # The callback is always a navigation from the provider's site.
         findings.append(samesite_finding())
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -160,6 +186,7 @@ def credential_findings(
     client_name: str,
     profile: Profile = BASELINE,
     provider_name: str | None = None,
+    framework: FrameworkSettings | None = None,
 ) -> list[Finding]:
     """The credential rules for one client, outside a failed callback.
 
@@ -167,6 +194,8 @@ def credential_findings(
     :param client_name: its registered name.
     :param profile: its provider profile.
     :param provider_name: the provider's display name.
+    :param framework: where the library that owns the login, if one does,
+        has its users set the credentials.
     """
     evidence = Evidence(
         client,
@@ -175,5 +204,6 @@ def credential_findings(
         None,
         profile=profile,
         provider_name=provider_name,
+        framework=framework or FrameworkSettings(),
     )
     return list(check_credentials(evidence))

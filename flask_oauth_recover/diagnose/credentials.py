@@ -21,6 +21,7 @@ from .evidence import Evidence
 from .evidence import Finding
 from .evidence import FrameworkSettings
 from .evidence import Rule
+from .secret_jwt import check_secret_jwt
 from .shapes import is_secret_shaped
 from .shapes import shown_in_full
 
@@ -191,7 +192,8 @@ def _padding(evidence: Evidence, name: str, value: str) -> Finding | None:
 
 def check_credentials(evidence: Evidence) -> Iterator[Finding]:
     """The credential rules: missing, padded, swapped or misshapen values,
-    each provider's by its profile's shapes."""
+    each provider's by its profile's shapes, and a client secret JWT that
+    has expired or lacks the claims its provider requires."""
     client = evidence.client
     values: dict[str, str] = {}
     for name in ("client_id", "client_secret"):
@@ -208,6 +210,15 @@ def check_credentials(evidence: Evidence) -> Iterator[Finding]:
         yield from _shapes(
             evidence, shapes, values["client_id"], values["client_secret"]
         )
+    rule = evidence.profile.secret_jwt
+    if len(values) == 2 and rule is not None:
+        source = credential_source(evidence.client_name, "client_secret", client)
+        findings = check_secret_jwt(
+            evidence, rule, values["client_id"], values["client_secret"], source.where
+        )
+        console = _console(evidence, _client_public_id(evidence))
+        for finding in findings:
+            yield dataclasses.replace(finding, console=console)
 
 
 #: Where a new secret comes from, per :attr:`CredentialShapes.key`.
@@ -230,6 +241,26 @@ NEW_SECRET_FIXES = {
         'On the application\'s page, choose "Renew secret" and copy the secret '
         "it shows once."
     ),
+    "apple": N_(
+        "Make the client secret a JWT signed with ES256 by the private key you "
+        "created for %(provider)s (the .p8 file), with iss your Team ID, sub "
+        "the client ID, aud the address %(provider)s requires and exp at most "
+        "six months ahead, and put the JWT, not the key, into the app's "
+        "settings."
+    ),
+    "slack": N_(
+        'Copy the Client Secret under "App Credentials" on the app\'s Basic '
+        "Information page (not the Signing Secret or the Verification Token "
+        "beside it)."
+    ),
+    "facebook": N_(
+        "Copy the App Secret from Settings, then Basic, in the App Dashboard "
+        "(not the Client Token)."
+    ),
+    "okta": N_(
+        "Copy the client secret from the Client Credentials section on the app "
+        "integration's General tab in the Admin Console."
+    ),
 }
 #: What a value pasted as the secret is, per ``foreign_prefix`` kind.
 FOREIGN_CAUSES = {
@@ -241,6 +272,11 @@ FOREIGN_CAUSES = {
     "api_key": N_(
         "The client_secret starts with %(prefix)s, the prefix of a "
         "%(provider)s API key, not of an OAuth client's secret."
+    ),
+    "private_key": N_(
+        "The client_secret is a private key (it starts with %(prefix)s): "
+        "%(provider)s wants a client secret signed with that key, not the key "
+        "itself."
     ),
 }
 
@@ -338,7 +374,7 @@ def _shapes(
             {"prefix": prefix, "provider": provider},
             console=console,
         )
-    elif not shapes.is_secret(secret):
+    elif shapes.firm_secret and not shapes.is_secret(secret):
         yield Finding(
             "credentials.shape",
             N_(
@@ -451,6 +487,36 @@ def _code(evidence: Evidence) -> str:
     return failure.provider_code or failure.error
 
 
+#: Why %(provider)s refused, when the configuration shows nothing wrong.
+REJECTED_CAUSE = N_(
+    "%(provider)s refused the client credentials the token request sent "
+    "(%(code)s), and nothing in them looks wrong here: the client_id is not "
+    "one %(provider)s knows, or the client_secret is not this client's (an "
+    "old one after a rotation, another app's, another environment's)."
+)
+#: The same for a client secret the app signs itself: the provider gives
+#: one answer for every cause.
+REJECTED_JWT_CAUSE = N_(
+    "%(provider)s refused the client credentials with %(code)s, the answer it "
+    "gives without a reason for any of these: a client secret JWT signed by "
+    "another key or with a kid that is not that key's ID, an iss that is not "
+    "the key's team, a client_id it does not know, or a redirect URI not "
+    "registered for that client. The claims that can be read here are in "
+    "order."
+)
+REJECTED_JWT_FIX = N_(
+    "Check that the client secret JWT is signed with the private key whose ID "
+    "is in its kid header and that its iss is the ID of the team that key "
+    "belongs to; then check the client_id and the redirect URIs registered "
+    "for it at %(provider)s."
+)
+#: The fix when the credentials are refused: copy them again.
+REJECTED_FIX = N_(
+    "Copy the client ID and a newly generated client secret from the OAuth "
+    "app's settings into %(id_source)s and %(secret_source)s."
+)
+
+
 def probe_rejected(
     client: Any, client_name: str, profile: Profile, url: str, error: str
 ) -> Finding:
@@ -470,10 +536,7 @@ def probe_rejected(
             "The token endpoint %(url)s answered %(error)s to a throwaway code, "
             "so it does not accept this client_id and client_secret."
         ),
-        N_(
-            "Copy the client ID and a newly generated client secret from the "
-            "OAuth app's settings into %(id_source)s and %(secret_source)s."
-        ),
+        REJECTED_FIX,
         {
             "url": url,
             "error": error,
@@ -486,5 +549,38 @@ def probe_rejected(
     )
 
 
-#: The credential rules, most specific first.
-RULES: list[Rule] = [_expired, _wrong_directory, check_credentials]
+#: The rules that may say why the credentials were refused, most specific
+#: first.
+SPECIFIC_RULES: list[Rule] = [_expired, _wrong_directory, check_credentials]
+
+
+def _refused(evidence: Evidence) -> Iterator[Finding]:
+    """The specific rules, and ``credentials.rejected`` when the token
+    endpoint refused the credentials and none of them says why."""
+    found = [finding for rule in SPECIFIC_RULES for finding in rule(evidence)]
+    yield from found
+    failure = evidence.failure
+    if found or failure is None or failure.source != "token":
+        return
+    client, name = evidence.client, evidence.client_name
+    params = {
+        "provider": evidence.provider,
+        "code": _code(evidence),
+        "id_source": credential_source(name, "client_id", client).where,
+        "secret_source": credential_source(name, "client_secret", client).where,
+    }
+    if evidence.profile.secret_jwt is not None:
+        cause, fix = REJECTED_JWT_CAUSE, REJECTED_JWT_FIX
+    else:
+        cause, fix = REJECTED_CAUSE, REJECTED_FIX
+    yield Finding(
+        "credentials.rejected",
+        cause,
+        fix,
+        params,
+        console=_console(evidence, _client_public_id(evidence)),
+    )
+
+
+#: The credential rules.
+RULES: list[Rule] = [_refused]

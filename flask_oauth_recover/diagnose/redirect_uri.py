@@ -48,6 +48,29 @@ def _proxy_fix_snippet(view: RequestView) -> str:
     )
 
 
+#: The fix when the library that owns the login has its own ProxyFix switch.
+_SWITCH_FIX = N_(
+    "Turn on %(switch)s, which wraps the app in Werkzeug's ProxyFix, so that "
+    "url_for(..., _external=True) builds %(public_url)s."
+)
+_PROXY_FIX = N_(
+    "Wrap the app in Werkzeug's ProxyFix so that url_for(..., "
+    "_external=True) builds %(public_url)s."
+)
+
+
+def _proxy_fix(
+    evidence: Evidence, view: RequestView, params: dict[str, str]
+) -> tuple[str, dict[str, str], str]:
+    """The fix, its parameters and its snippet: the framework's own switch
+    (Superset's ``ENABLE_PROXY_FIX``, Airflow's ``[fab] enable_proxy_fix``)
+    where it has one, else ProxyFix itself."""
+    switch = evidence.framework.proxy_fix
+    if switch:
+        return _SWITCH_FIX, {**params, "switch": switch}, switch
+    return _PROXY_FIX, params, _proxy_fix_snippet(view)
+
+
 def _proxy_scheme(evidence: Evidence) -> Iterator[Finding]:
     view = request_view()
     if not view.host_known:
@@ -57,6 +80,16 @@ def _proxy_scheme(evidence: Evidence) -> Iterator[Finding]:
     if forwarded is None or (sent is not None and sent.scheme != view.seen.scheme):
         return
     built = sent or view.seen
+    fix, params, snippet = _proxy_fix(
+        evidence,
+        view,
+        {
+            "forwarded": forwarded,
+            "scheme": view.seen.scheme,
+            "url": built.url,
+            "public_url": publicize(built, view).url,
+        },
+    )
     yield Finding(
         "redirect_uri.proxy_scheme",
         N_(
@@ -65,17 +98,9 @@ def _proxy_scheme(evidence: Evidence) -> Iterator[Finding]:
             "ProxyFix is missing, or trusts fewer proxies than set it), so it "
             "sees %(scheme)s and builds redirect URIs such as %(url)s."
         ),
-        N_(
-            "Wrap the app in Werkzeug's ProxyFix so that url_for(..., "
-            "_external=True) builds %(public_url)s."
-        ),
-        {
-            "forwarded": forwarded,
-            "scheme": view.seen.scheme,
-            "url": built.url,
-            "public_url": publicize(built, view).url,
-        },
-        _proxy_fix_snippet(view),
+        fix,
+        params,
+        snippet,
     )
 
 
@@ -93,6 +118,15 @@ def _proxy_host(evidence: Evidence) -> Iterator[Finding]:
     if not reflected:
         return
     built = sent or view.seen
+    fix, params, snippet = _proxy_fix(
+        evidence,
+        view,
+        {
+            "headers": ", ".join(f"{h}: {view.unapplied[h]}" for h in reflected),
+            "url": built.url,
+            "public_url": publicize(built, view).url,
+        },
+    )
     yield Finding(
         "redirect_uri.proxy_host",
         N_(
@@ -102,16 +136,9 @@ def _proxy_host(evidence: Evidence) -> Iterator[Finding]:
             "such as %(url)s for the address it sees instead of the one the "
             "browser uses."
         ),
-        N_(
-            "Wrap the app in Werkzeug's ProxyFix so that url_for(..., "
-            "_external=True) builds %(public_url)s."
-        ),
-        {
-            "headers": ", ".join(f"{h}: {view.unapplied[h]}" for h in reflected),
-            "url": built.url,
-            "public_url": publicize(built, view).url,
-        },
-        _proxy_fix_snippet(view),
+        fix,
+        params,
+        snippet,
     )
 
 
@@ -306,6 +333,36 @@ REGISTER_FIXES = {
         "Add %(url)s to the Valid redirect URIs of the client in the admin "
         "console. %(provider)s compares it with each entry, where an entry "
         "ending in * matches any URI that starts with what precedes it."
+    ),
+    "apple_return_urls": N_(
+        "Add %(url)s to the Return URLs of the Services ID (Sign in with Apple, "
+        "Configure) in Certificates, Identifiers & Profiles. %(provider)s "
+        "requires https, on localhost too."
+    ),
+    "slack_redirect_urls": N_(
+        'Add %(url)s to the Redirect URLs under "OAuth & Permissions" in the '
+        "app's settings at %(provider)s."
+    ),
+    "facebook_valid_oauth": N_(
+        "Add %(url)s to the Valid OAuth Redirect URIs under Facebook Login, "
+        "Settings in the App Dashboard, and its domain to the App Domains under "
+        "Settings, Basic. In Strict Mode %(provider)s compares the whole URI "
+        "exactly."
+    ),
+    "okta_sign_in_redirect": N_(
+        "Add %(url)s to the Sign-in redirect URIs on the app integration's "
+        "General tab in the Admin Console. %(provider)s compares it exactly: "
+        "scheme, host, port, path, letter case and the trailing slash."
+    ),
+    "auth0_allowed_callbacks": N_(
+        "Add %(url)s to the Allowed Callback URLs (a comma-separated list) in "
+        "the application's settings in the %(provider)s Dashboard, with its "
+        "port."
+    ),
+    "discord_redirects": N_(
+        "Add %(url)s under OAuth2, Redirects, on the application's page in the "
+        "Developer Portal. %(provider)s compares it exactly: a trailing slash, "
+        "or http instead of https, is enough to refuse it."
     ),
     "exact": N_(
         "Register %(url)s as a redirect URI of this client at the provider; "

@@ -11,6 +11,7 @@ from flask import current_app
 from flask import request
 
 from ..i18n import N_
+from ..providers import Profile
 from ..state import STATE_LOST
 from .addresses import request_view
 from .evidence import Evidence
@@ -144,6 +145,105 @@ def samesite_finding() -> Finding:
     )
 
 
+def cookie_samesite() -> str | None:
+    """The session cookie's ``SameSite`` setting, lower case; ``None`` when
+    it is not set (the attribute is not sent)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    samesite = current_app.session_interface.get_cookie_samesite(app)
+    return samesite.lower() if isinstance(samesite, str) else None
+
+
+def posts_callback(client: Any, profile: Profile) -> bool:
+    """Does the provider post this client's callback (``response_mode=
+    form_post``), as far as the client's registration tells? It does when
+    the registration asks for it, or asks for a scope with which the
+    provider always posts.
+
+    :param client: the Authlib client.
+    :param profile: its provider profile.
+    """
+    params = getattr(client, "authorize_params", None) or {}
+    kwargs = getattr(client, "client_kwargs", None) or {}
+    modes = {params.get("response_mode"), kwargs.get("response_mode")}
+    if "form_post" in modes:
+        return True
+    scope = kwargs.get("scope") or params.get("scope") or ""
+    scopes = set(scope.split() if isinstance(scope, str) else scope)
+    return bool(scopes & profile.form_post_scopes)
+
+
+#: The fix for a session cookie a posted callback leaves behind.
+FORM_POST_FIX = N_(
+    'Set SESSION_COOKIE_SAMESITE to "None" and SESSION_COOKIE_SECURE to True: '
+    "browsers send a SameSite=None cookie with a cross-site POST, and only "
+    "when it is Secure, so the app must be served over https. SameSite then "
+    "no longer guards the app's own forms against cross-site requests: keep "
+    "them under CSRF protection, and exempt only the callback."
+)
+FORM_POST_SNIPPET = (
+    'app.config["SESSION_COOKIE_SAMESITE"] = "None"\n'
+    'app.config["SESSION_COOKIE_SECURE"] = True  # SameSite=None needs https'
+)
+
+
+def form_post_finding(samesite: str | None, *, offline: bool = False) -> Finding:
+    """The ``session.form_post_samesite`` finding.
+
+    :param samesite: the cookie's ``SameSite`` setting, lower case, or
+        ``None`` when not set.
+    :param offline: said by ``flask oauth-recover check``, of a client whose
+        provider will post the callback, rather than of a callback that
+        came without the cookie.
+    """
+    if offline:
+        cause = N_(
+            "The provider posts this client's callback from its own site "
+            "(response_mode=form_post), and SESSION_COOKIE_SAMESITE is "
+            "%(samesite)s: browsers leave such a cookie off a cross-site POST, "
+            "so the login's state will not come back."
+        )
+    elif samesite is None:
+        cause = N_(
+            "The provider posted the callback from its own site "
+            "(response_mode=form_post) and the session cookie did not come "
+            "with it. SESSION_COOKIE_SAMESITE is not set, and Chrome treats "
+            "such a cookie as Lax, sending it with a cross-site POST only in "
+            "the first two minutes after it was set."
+        )
+    else:
+        cause = N_(
+            "The provider posted the callback from its own site "
+            "(response_mode=form_post), and browsers leave a SameSite=%(samesite)s "
+            "cookie off such a cross-site POST: the session that held the "
+            "login's state did not come back."
+        )
+    shown = {"lax": "Lax", "strict": "Strict"}.get(samesite or "", str(samesite))
+    return Finding(
+        "session.form_post_samesite",
+        cause,
+        FORM_POST_FIX,
+        {"samesite": shown},
+        FORM_POST_SNIPPET,
+    )
+
+
+def _form_post_blocked() -> bool:
+    """Did this callback come as a cross-site POST without the session
+    cookie, which the cookie's SameSite setting explains?"""
+    if request.method != "POST" or session_cookie_present():
+        return False
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site.lower() != "cross-site":
+        return False
+    # Unset means Lax in Chrome; only "None" lets the cookie through.
+    return cookie_samesite() != "none"
+
+
+def _form_post_samesite(evidence: Evidence) -> Iterator[Finding]:
+    if _form_post_blocked():
+        yield form_post_finding(cookie_samesite())
+
+
 def cookie_domain_finding(domain: str, host: str) -> Finding:
     """The ``session.cookie_domain`` finding for ``domain`` and ``host``."""
     return Finding(
@@ -169,7 +269,7 @@ def domain_covers(domain: str, host: str) -> bool:
 
 
 def _samesite_strict(evidence: Evidence) -> Iterator[Finding]:
-    if session_cookie_present() or not samesite_is_strict():
+    if session_cookie_present() or not samesite_is_strict() or _form_post_blocked():
         return
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if fetch_site is not None:
@@ -310,7 +410,7 @@ def _state_lost(evidence: Evidence) -> Iterator[Finding]:
 
 
 def _session_cookie_missing(evidence: Evidence) -> Iterator[Finding]:
-    if not session_cookie_present():
+    if not session_cookie_present() and not _form_post_blocked():
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         yield Finding(
             "session.cookie_missing",
@@ -331,6 +431,7 @@ def _session_cookie_missing(evidence: Evidence) -> Iterator[Finding]:
 
 #: The session and state rules, most specific first.
 RULES: list[Rule] = [
+    _form_post_samesite,
     _samesite_strict,
     _secure_over_http,
     _cookie_domain,

@@ -28,6 +28,7 @@ SECRET_PREFIXES = tuple(
         *shapes.secret_prefixes,
         *shapes.token_prefixes,
         *shapes.api_key_prefixes,
+        *shapes.private_key_prefixes,
     )
 )
 

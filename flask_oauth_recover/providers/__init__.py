@@ -18,18 +18,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from . import apple
+from . import auth0
 from . import baseline
+from . import discord
+from . import facebook
 from . import github
 from . import gitlab
 from . import google
 from . import keycloak
 from . import microsoft
+from . import okta
+from . import slack
 from .profile import EndpointShape
 from .profile import Profile
 
 __all__ = [
     "BASELINE",
     "PROFILES",
+    "TOKEN_LOCATIONS",
     "Match",
     "Profile",
     "identify",
@@ -40,7 +47,8 @@ __all__ = [
 
 #: The RFC 6749 / OpenID Connect baseline, for every other provider.
 BASELINE = baseline.PROFILE
-#: Every profile by name, the baseline included.
+#: Every profile by name, the baseline included, in the order their
+#: endpoint shapes are tried.
 PROFILES: dict[str, Profile] = {
     profile.name: profile
     for profile in (
@@ -49,9 +57,25 @@ PROFILES: dict[str, Profile] = {
         microsoft.PROFILE,
         gitlab.PROFILE,
         keycloak.PROFILE,
+        apple.PROFILE,
+        slack.PROFILE,
+        facebook.PROFILE,
+        okta.PROFILE,
+        discord.PROFILE,
+        auth0.PROFILE,
         BASELINE,
     )
 }
+
+#: Every place, as key paths, where some provider puts the access token of
+#: a successful token response besides ``access_token``.
+TOKEN_LOCATIONS: tuple[tuple[str, ...], ...] = tuple(
+    dict.fromkeys(
+        location
+        for profile in PROFILES.values()
+        for location in profile.token_locations
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -103,7 +127,7 @@ def recognize(
     urls = [url for url in (authorize_url, token_url, metadata_url) if url]
     hosts = {_host(url) for url in urls} - {""}
     for profile in PROFILES.values():
-        if hosts & profile.hosts:
+        if any(profile.owns_host(host) for host in hosts):
             return profile, True
     for profile in PROFILES.values():
         if profile.shape is not None and _shaped(

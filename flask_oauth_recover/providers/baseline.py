@@ -42,6 +42,7 @@ AUTHORIZE_ERRORS: dict[str, Reading] = {
 
 #: Names people know providers by, for clients no profile recognizes.
 KNOWN_NAMES = {
+    "apple": "Apple",
     "github": "GitHub",
     "gitlab": "GitLab",
     "google": "Google",

@@ -12,6 +12,7 @@ strings that :mod:`flask_oauth_recover.classify` maps to its own enum.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -94,15 +95,17 @@ class Worded:
 class NumberedCodes:
     """A provider's own numbered codes beside the RFC ``error``.
 
-    Read from the token response's ``error_codes`` list when it has one,
-    else from the codes written in the description as ``<prefix><digits>``.
+    Read from the token response's ``error_codes`` list when it has one
+    (for an error object, its subcode and code), else from the codes
+    written in the description as ``<prefix><digits>``.
 
-    :param prefix: what precedes the number in the description.
+    :param prefix: what precedes the number in the description; ``None``
+        when the description never carries the numbers.
     :param readings: number -> reading. Numbers not listed leave the
         decision to the RFC ``error``.
     """
 
-    prefix: str
+    prefix: str | None
     readings: Mapping[int, Reading]
 
     def numbers(self, description: str | None, error_codes: Iterable[int]) -> list[int]:
@@ -112,7 +115,7 @@ class NumberedCodes:
         :param error_codes: the ``error_codes`` field, if any.
         """
         found = list(error_codes)
-        if description:
+        if description and self.prefix is not None:
             pattern = re.compile(re.escape(self.prefix) + r"(\d{1,9})\b")
             found += [int(number) for number in pattern.findall(description)]
         return found
@@ -147,6 +150,7 @@ class RedirectRule:
     :param any_port_hosts: hosts whose port may differ from the registered
         one.
     :param https_except_loopback: plain http only on a loopback host.
+    :param https_always: plain http never, not even on a loopback host.
     :param exact_case: scheme and host compared as written, not folded.
     :param bare_gets_slash: a registered URI without a path is read as
         ending in ``/``.
@@ -159,6 +163,7 @@ class RedirectRule:
     path: str = "exact"
     any_port_hosts: frozenset[str] = frozenset()
     https_except_loopback: bool = False
+    https_always: bool = False
     exact_case: bool = False
     bare_gets_slash: bool = False
     query_free_if_unregistered: bool = False
@@ -182,6 +187,8 @@ class RedirectRule:
         if not host or host in self.unsupported_hosts:
             return False
         scheme = got.scheme.lower()
+        if self.https_always and scheme != "https":
+            return False
         if (
             self.https_except_loopback
             and scheme != "https"
@@ -226,12 +233,16 @@ class CredentialShapes:
     :param token_prefixes: prefixes of the provider's tokens, which people
         paste as a secret.
     :param api_key_prefixes: prefixes of the provider's API keys, likewise.
+    :param private_key_prefixes: how the private keys people paste as a
+        secret begin (a PEM file whose key should sign the secret).
     :param secret_id: the shape of a secret's *ID*, shown beside its value
         in the console and pasted instead of it.
     :param app_id: the shape of an application number that is not the
         client ID.
     :param firm_client_id: every client ID has one of the shapes, so a
         value of another shape is a mistake worth naming.
+    :param firm_secret: likewise for the secret. ``False`` where the secret's
+        shape is only inferred: it then hides values, but names no mistake.
     :param client_id_notation: the client ID's shape, written for people
         (a pattern, the same in every language).
     :param secret_notation: the secret's shape, likewise.
@@ -244,9 +255,11 @@ class CredentialShapes:
     secret_prefixes: tuple[str, ...] = ()
     token_prefixes: tuple[str, ...] = ()
     api_key_prefixes: tuple[str, ...] = ()
+    private_key_prefixes: tuple[str, ...] = ()
     secret_id: re.Pattern[str] | None = None
     app_id: re.Pattern[str] | None = None
     firm_client_id: bool = True
+    firm_secret: bool = True
     client_id_notation: str = ""
     secret_notation: str = ""
 
@@ -260,11 +273,12 @@ class CredentialShapes:
         return any(shape.fullmatch(value) for shape in shapes)
 
     def foreign_prefix(self, value: str) -> tuple[str, str] | None:
-        """``(prefix, "token" | "api_key")`` when ``value`` starts like a
-        token or an API key of this provider."""
+        """``(prefix, "token" | "api_key" | "private_key")`` when ``value``
+        starts like a token, an API key or a private key of this provider."""
         for kind, prefixes in (
             ("token", self.token_prefixes),
             ("api_key", self.api_key_prefixes),
+            ("private_key", self.private_key_prefixes),
         ):
             for prefix in prefixes:
                 if value.startswith(prefix):
@@ -298,6 +312,28 @@ class RedirectErrorPage:
     statuses: frozenset[int]
     markers: tuple[str, ...]
 
+
+@dataclass(frozen=True)
+class SecretJwt:
+    """A client secret that is a JWT the app signs itself (Sign in with
+    Apple), and the claims the provider requires of it.
+
+    :param audience: the ``aud`` it must carry.
+    :param algorithm: the ``alg`` of its header.
+    :param max_lifetime: the most seconds from ``iat`` to ``exp``.
+    :param subject_is_client_id: its ``sub`` must be the client ID.
+    """
+
+    audience: str
+    algorithm: str
+    max_lifetime: int
+    subject_is_client_id: bool = True
+
+
+#: Why ``check --probe`` cannot read a provider's authorization page: it is
+#: built by JavaScript, or shown only to a signed-in browser.
+NEEDS_JAVASCRIPT = "javascript"
+NEEDS_SIGN_IN = "sign_in"
 
 #: What an authorization request with a redirect URI said about it.
 PROBE_UNREGISTERED = "unregistered"
@@ -336,6 +372,20 @@ class Profile:
         (first group).
     :param console_hosts: endpoint host -> origin of the console that
         manages it (``"*"``: any other host).
+    :param host_suffixes: suffixes of hosts that are its own service too
+        (``".auth0.com"`` for every tenant).
+    :param admin_host: a pattern matching an endpoint host, and the
+        template (``re`` expansion) that makes the ``{admin}`` origin of
+        its console from it.
+    :param token_locations: further places, as key paths, where a
+        successful token response may carry its access token.
+    :param probe_blind: why ``check --probe`` cannot read its
+        authorization page (:data:`NEEDS_JAVASCRIPT`,
+        :data:`NEEDS_SIGN_IN`), if it cannot.
+    :param secret_jwt: the client secret is a JWT the app makes, with
+        these requirements.
+    :param form_post_scopes: asking for any of these scopes makes the
+        provider post the callback (``response_mode=form_post``).
     """
 
     name: str
@@ -355,6 +405,22 @@ class Profile:
     doc_hosts: frozenset[str] = frozenset()
     directory: re.Pattern[str] | None = None
     console_hosts: Mapping[str, str] = field(default_factory=dict)
+    host_suffixes: tuple[str, ...] = ()
+    admin_host: tuple[re.Pattern[str], str] | None = None
+    token_locations: tuple[tuple[str, ...], ...] = ()
+    probe_blind: str | None = None
+    secret_jwt: SecretJwt | None = None
+    form_post_scopes: frozenset[str] = frozenset()
+
+    def owns_host(self, host: str) -> bool:
+        """Is ``host`` one of the provider's own?
+
+        :param host: a host name, lower case.
+        """
+        return host in self.hosts or any(
+            host.endswith(suffix) and len(host) > len(suffix)
+            for suffix in self.host_suffixes
+        )
 
     @property
     def grant_is_ambiguous(self) -> bool:
@@ -438,6 +504,7 @@ class Profile:
         host = (parts.hostname or "").lower()
         values = {
             "origin": f"{parts.scheme}://{parts.netloc}" if parts.netloc else "",
+            "admin": self._admin_origin(host),
             "console": self.console_hosts.get(host, self.console_hosts.get("*", "")),
             "realm": quote(self.directory_of(endpoint) or "", safe=""),
             "tenant": quote(self.directory_of(endpoint) or "", safe=""),
@@ -450,6 +517,13 @@ class Profile:
         if any(not values[name] for name in needed):
             return None
         return template.format(**values)
+
+    def _admin_origin(self, host: str) -> str:
+        if self.admin_host is None:
+            return ""
+        pattern, template = self.admin_host
+        match = pattern.fullmatch(host)
+        return "https://" + match.expand(template) if match else ""
 
     def read_authorize_probe(
         self, status: int, location: str | None, body: str, redirect_uri: str
@@ -469,6 +543,9 @@ class Profile:
                 return PROBE_UNREGISTERED
             if location.split("?")[0] == redirect_uri.split("?")[0]:
                 return PROBE_ACCEPTED
+        if status == 200 and _posts_to(body, redirect_uri):
+            # response_mode=form_post: the answer goes to the redirect URI.
+            return PROBE_ACCEPTED
         page = self.redirect_error_page
         if (
             page is not None
@@ -476,9 +553,17 @@ class Profile:
             and any(marker in body for marker in page.markers)
         ):
             return PROBE_UNREGISTERED
-        if status < 400 and self.checks_redirect_first:
+        if status < 400 and self.checks_redirect_first and self.probe_blind is None:
             return PROBE_ACCEPTED
         return PROBE_UNCHECKED
+
+
+def _posts_to(body: str, url: str) -> bool:
+    """Does the page hold a form that posts to ``url``?"""
+    action = re.escape(html.escape(url))
+    form = re.compile(r"<form\b[^>]*\baction=\"" + action + r"\"[^>]*>", re.IGNORECASE)
+    found = form.search(body)
+    return found is not None and 'method="post"' in found.group(0).lower()
 
 
 def _port(scheme: str, port: int | None) -> int | None:

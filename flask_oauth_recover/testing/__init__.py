@@ -5,8 +5,11 @@ loopback HTTP on ``127.0.0.1``, in that provider's wire format, with faults
 you can inject. The provider is a profile: ``"github"`` (the default: the
 authorize and token endpoints, the REST API's ``/user``, ``/user/emails``,
 ``/user/repos`` and ``/user/orgs``), ``"google"``, ``"microsoft"`` (Entra ID
-and Microsoft Graph), ``"gitlab"`` and ``"keycloak"``. The OpenID Connect
-profiles also serve discovery, a JWKS and RS256 ID tokens carrying the
+and Microsoft Graph), ``"gitlab"``, ``"keycloak"``, ``"apple"`` (Sign in
+with Apple: a ``form_post`` callback and an ES256 JWT client secret),
+``"slack"``, ``"facebook"``, ``"okta"``, ``"discord"`` and ``"auth0"``. The
+OpenID Connect profiles (Google, Entra, GitLab, Keycloak, Apple, Okta,
+Auth0) also serve discovery, a JWKS and RS256 ID tokens carrying the
 request's ``nonce``, so that an Authlib client registered with their
 ``server_metadata_url`` verifies them as it would the real ones. Paths a
 profile does not serve answer with its provider's JSON API error.
@@ -51,8 +54,12 @@ tests and local demos.
 
 from __future__ import annotations
 
+from .apple import AppleDialect
+from .auth0 import Auth0Dialect
 from .dialect import Dialect
+from .discord import DiscordDialect
 from .emulator import ProviderEmulator
+from .facebook import FacebookDialect
 from .github import CODE_LIFETIME
 from .github import DEFAULT_CLIENT_ID
 from .github import DEFAULT_CLIENT_SECRET
@@ -61,7 +68,9 @@ from .gitlab import GitLabDialect
 from .google import GoogleDialect
 from .keycloak import KeycloakDialect
 from .microsoft import MicrosoftDialect
+from .okta import OktaDialect
 from .profiles import PROFILES
+from .slack import SlackDialect
 from .stand_in import StandIn
 
 __all__ = [
@@ -69,12 +78,18 @@ __all__ = [
     "DEFAULT_CLIENT_ID",
     "DEFAULT_CLIENT_SECRET",
     "PROFILES",
+    "AppleDialect",
+    "Auth0Dialect",
     "Dialect",
+    "DiscordDialect",
+    "FacebookDialect",
     "GitHubDialect",
     "GitLabDialect",
     "GoogleDialect",
     "KeycloakDialect",
     "MicrosoftDialect",
+    "OktaDialect",
     "ProviderEmulator",
+    "SlackDialect",
     "StandIn",
 ]

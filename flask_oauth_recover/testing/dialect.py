@@ -11,8 +11,9 @@ the dialect says it the provider's way.
 
 :class:`BaseDialect` is what most providers do alike, for a profile module
 to subclass with its own paths, texts and quirks; the small helpers at the
-end (:func:`redirect_to`, :func:`json_response`, :func:`error_page`,
-:func:`random_token`, :func:`route_path`) are shared by the dialects.
+end (:func:`redirect_to`, :func:`form_post_page`, :func:`read_form_post`,
+:func:`json_response`, :func:`error_page`, :func:`random_token`,
+:func:`route_path`) are shared by the dialects.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from html.parser import HTMLParser
 from typing import Any
 from typing import Literal
 from typing import Protocol
@@ -52,8 +54,11 @@ __all__ = [
     "TokenAttempt",
     "TokenFailure",
     "error_page",
+    "form_post_page",
     "json_response",
+    "oauth_server_metadata",
     "random_token",
+    "read_form_post",
     "redirect_to",
     "route_path",
 ]
@@ -320,6 +325,24 @@ class Dialect(Protocol):
         ``description`` and ``uri`` are ``None`` for the provider's own."""
         ...
 
+    def deliver(
+        self,
+        target: str,
+        params: list[tuple[str, str | None]],
+        attempt: AuthorizeAttempt,
+    ) -> Response:
+        """How the answer reaches the app's callback ``target``: a redirect
+        with ``params`` in the query, or (``response_mode=form_post``) a
+        page that posts them; ``None`` values are left out."""
+        ...
+
+    def secret_accepted(
+        self, sent: str, registered: str, client_id: str, now: float
+    ) -> bool:
+        """Whether the token endpoint accepts the client secret ``sent``
+        for ``client_id``, the emulator's own being ``registered``."""
+        ...
+
     def new_code(self) -> str:
         """A fresh authorization code in the provider's format."""
         ...
@@ -393,6 +416,13 @@ class BaseDialect(ABC):
     pkce_methods: frozenset[str] = frozenset({"plain", "S256"})
     pkce_checked_first = False
     redirect_uri_required = True
+    #: Whether the provider answers ``response_mode=form_post`` with a page
+    #: that posts the result to the callback (:meth:`deliver`).
+    form_post = False
+    #: Whether only the provider's own hosts say which provider it is (its
+    #: paths could be any server's): a stand-in then names the profile for
+    #: the app, in ``OAUTH_RECOVER_PROVIDERS``.
+    known_by_host_only = False
 
     #: Further endpoints that need a bearer token, as ``(path, resource)``
     #: pairs; :meth:`~Dialect.api` answers them by resource.
@@ -516,6 +546,25 @@ class BaseDialect(ABC):
         """
         return self.denial_descriptions.get(error), None
 
+    def deliver(
+        self,
+        target: str,
+        params: list[tuple[str, str | None]],
+        attempt: AuthorizeAttempt,
+    ) -> Response:
+        """A 302 to ``target`` with ``params`` in the query; where the
+        provider supports it (:attr:`form_post`), a page that posts them
+        there for ``response_mode=form_post``."""
+        if self.form_post and attempt.params.get("response_mode") == "form_post":
+            return form_post_page(target, params)
+        return redirect_to(target, params)
+
+    def secret_accepted(
+        self, sent: str, registered: str, client_id: str, now: float
+    ) -> bool:
+        """The registered secret, byte for byte."""
+        return secrets.compare_digest(sent.encode(), registered.encode())
+
     def code_params(
         self, code: str, scope: str, attempt: AuthorizeAttempt
     ) -> list[tuple[str, str | None]]:
@@ -584,6 +633,61 @@ def redirect_to(url: str, params: Iterable[tuple[str, str | None]]) -> Response:
     return Response(status=302, headers={"Location": location})
 
 
+def form_post_page(target: str, params: Iterable[tuple[str, str | None]]) -> Response:
+    """The page a provider answers with for ``response_mode=form_post``
+    (OAuth 2.0 Form Post Response Mode): a form with ``params`` as hidden
+    fields, posted to ``target`` by a script as soon as it loads, and by a
+    button without scripts. ``None`` values are left out.
+
+    :param target: The callback URL the form posts to.
+    :param params: The fields, in order.
+    """
+    fields = "".join(
+        f'<input type="hidden" name="{html.escape(key)}" value="{html.escape(value)}">'
+        for key, value in params
+        if value is not None
+    )
+    document = (
+        "<!doctype html>\n"
+        '<html lang="en">\n'
+        '<head><meta charset="utf-8"><title>Submit This Form</title></head>\n'
+        '<body onload="document.forms[0].submit()">\n'
+        f'<form method="post" action="{html.escape(target)}">{fields}\n'
+        '<noscript><button type="submit">Continue</button></noscript>\n'
+        "</form>\n</body>\n</html>\n"
+    )
+    return Response(document, status=200, content_type="text/html; charset=utf-8")
+
+
+class _FormReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.method = ""
+        self.fields: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {key: value or "" for key, value in attrs}
+        if tag == "form" and self.action is None:
+            self.action = found.get("action", "")
+            self.method = found.get("method", "get").lower()
+        elif tag == "input" and self.action is not None and "name" in found:
+            self.fields.append((found["name"], found.get("value", "")))
+
+
+def read_form_post(document: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """The target and fields of a page that posts a form, as
+    :func:`form_post_page` makes it; ``None`` for any other page.
+
+    :param document: The page's HTML.
+    """
+    reader = _FormReader()
+    reader.feed(document)
+    if not reader.action or reader.method != "post":
+        return None
+    return reader.action, reader.fields
+
+
 def json_response(
     payload: Any,
     status: int = 200,
@@ -628,6 +732,33 @@ def error_page(
         "</html>\n"
     )
     return Response(document, status=status, content_type="text/html; charset=utf-8")
+
+
+def oauth_server_metadata(
+    site: str, authorize_path: str, token_path: str, **extra: Any
+) -> dict[str, Any]:
+    """The emulator's own RFC 8414 authorization server metadata, for a
+    provider that publishes none: its endpoints on ``site``, the code flow,
+    then ``extra``.
+
+    :param site: The emulator's address, ending in a slash.
+    :param authorize_path: The authorization endpoint's path.
+    :param token_path: The token endpoint's path.
+    :param extra: Further members, which may replace the defaults.
+    """
+    root = site.rstrip("/")
+    return {
+        "issuer": root,
+        "authorization_endpoint": root + authorize_path,
+        "token_endpoint": root + token_path,
+        "response_types_supported": ["code"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_post",
+            "client_secret_basic",
+        ],
+        **extra,
+    }
 
 
 def random_token(length: int, alphabet: str = TOKEN_ALPHABET) -> str:

@@ -42,6 +42,7 @@ from urllib.parse import urljoin
 from urllib.parse import urlsplit
 
 import requests
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map
@@ -60,7 +61,7 @@ from .dialect import Dialect
 from .dialect import Grant
 from .dialect import TokenAttempt
 from .dialect import TokenFailure
-from .dialect import redirect_to
+from .dialect import read_form_post
 from .profiles import dialect_for
 from .stand_in import Endpoints
 from .stand_in import StandIn
@@ -438,18 +439,40 @@ class ProviderEmulator:
             server_metadata=addresses.server_metadata,
             api_routes=addresses.api_routes,
         )
+        on_restore: Callable[[Any], None] = self._stand_ins.remove
         stand_in: StandIn | BlueprintStandIn
         blueprint = dance_blueprint(app, name)
         if blueprint is not None:
             stand_in = BlueprintStandIn(
-                app, blueprint, endpoints, on_restore=self._stand_ins.remove
+                app, blueprint, endpoints, on_restore=on_restore
             )
         else:
-            stand_in = StandIn(
-                app, str(name), endpoints, on_restore=self._stand_ins.remove
-            )
+            if getattr(self.dialect, "known_by_host_only", False):
+                on_restore = self._name_the_profile(app, str(name), on_restore)
+            stand_in = StandIn(app, str(name), endpoints, on_restore=on_restore)
         self._stand_ins.append(stand_in)
         return stand_in
+
+    def _name_the_profile(
+        self, app: Flask, name: str, then: Callable[[Any], None]
+    ) -> Callable[[Any], None]:
+        """Say which provider the client is (``OAUTH_RECOVER_PROVIDERS``),
+        for a provider only its own hosts identify: on the emulator's
+        address nothing else would. Undone with the stand-in."""
+        before = app.config.get("OAUTH_RECOVER_PROVIDERS")
+        named = dict(before or {})
+        if name in named:
+            return then
+        app.config["OAUTH_RECOVER_PROVIDERS"] = {**named, name: self.dialect.name}
+
+        def restore(stand_in: StandIn) -> None:
+            if before is None:
+                app.config.pop("OAUTH_RECOVER_PROVIDERS", None)
+            else:
+                app.config["OAUTH_RECOVER_PROVIDERS"] = before
+            then(stand_in)
+
+        return restore
 
     # -- faults --------------------------------------------------------------
 
@@ -595,8 +618,11 @@ class ProviderEmulator:
         Locations on the app (relative, or on the host the test client used)
         are fetched with ``client.get``; locations on this emulator are
         fetched over real HTTP without following redirects, and their
-        ``Location`` is followed in turn. Following stops at the first app
-        response that is not a redirect.
+        ``Location`` is followed in turn. A page that posts the answer to
+        the app (``response_mode=form_post``, as Sign in with Apple does) is
+        submitted with ``client.post``, as a browser submits a cross-site
+        form: without the cookies marked ``SameSite=Lax`` or ``Strict``.
+        Following stops at the first app response that is not a redirect.
 
         :param client: The Flask test client that made ``response``.
         :param response: An app response, typically from ``client.get("/login")``.
@@ -637,6 +663,29 @@ class ProviderEmulator:
                 location = _redirect_location(
                     answer.status_code, answer.headers.get("Location")
                 )
+                posted = (
+                    read_form_post(answer.text)
+                    if location is None and answer.status_code == 200
+                    else None
+                )
+                if posted is not None:
+                    # response_mode=form_post: the provider's page posts the
+                    # answer to the callback, from the provider's site.
+                    action, fields = posted
+                    target = urljoin(app_url, action)
+                    if (urlsplit(target).hostname or "") not in app_hosts:
+                        raise AssertionError(
+                            f"the provider emulator posted to {action}, which is "
+                            "not the app; check callback_url"
+                        )
+                    visited.append(target)
+                    current = _post_from_another_site(client, target, fields)
+                    app_url = target
+                    from_provider = False
+                    location = _redirect_location(
+                        current.status_code, current.headers.get("Location")
+                    )
+                    continue
                 if location is None:
                     raise AssertionError(
                         f"the provider emulator answered {answer.status_code} to "
@@ -769,11 +818,12 @@ class ProviderEmulator:
 
         denial = self._take(self._denials)
         if denial is not None:
-            return redirect_to(
+            return dialect.deliver(
                 target,
                 dialect.denial_params(
                     denial.error, denial.description, denial.uri, attempt
                 ),
+                attempt,
             )
 
         code = dialect.new_code()
@@ -788,7 +838,9 @@ class ProviderEmulator:
         )
         with self._lock:
             self._codes[code] = issued
-        return redirect_to(target, dialect.code_params(code, issued.scope, attempt))
+        return dialect.deliver(
+            target, dialect.code_params(code, issued.scope, attempt), attempt
+        )
 
     def _authorize_refusal(self, attempt: AuthorizeAttempt) -> AuthorizeRefusal | None:
         """Why the provider shows its own page instead of redirecting, if it
@@ -872,8 +924,8 @@ class ProviderEmulator:
             return "unknown_client", None
         if client_secret is None:
             return "missing_secret", None
-        if not secrets.compare_digest(
-            client_secret.encode(), self.client_secret.encode()
+        if not dialect.secret_accepted(
+            client_secret, self.client_secret, client_id, self._now()
         ):
             return "wrong_secret", None
         if self.client_secret_expired:
@@ -1048,6 +1100,28 @@ def _client_credentials(
     if auth is not None and auth.type == "basic":
         return auth.username, auth.password
     return form.get("client_id"), form.get("client_secret")
+
+
+def _post_from_another_site(
+    client: FlaskClient, url: str, fields: list[tuple[str, str]]
+) -> TestResponse:
+    """POST ``fields`` to ``url`` as a browser does when a page on another
+    site submits the form: cookies marked ``SameSite=Lax`` or ``Strict``
+    stay behind; those without the attribute or ``SameSite=None`` go."""
+    jar = getattr(client, "_cookies", None)
+    held = {
+        key: cookie
+        for key, cookie in (jar or {}).items()
+        if (cookie.same_site or "").lower() in ("lax", "strict")
+    }
+    for key in held:
+        jar.pop(key)  # type: ignore[union-attr]
+    try:
+        return client.post(url, data=MultiDict(fields))
+    finally:
+        for key, cookie in held.items():
+            # One the response set in the meantime replaces it.
+            jar.setdefault(key, cookie)  # type: ignore[union-attr]
 
 
 def _bad_request(message: str) -> Response:

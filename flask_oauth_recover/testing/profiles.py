@@ -1,7 +1,8 @@
 """The emulator's provider profiles by name: ``ProviderEmulator(profile=...)``.
 
 Each name makes its profile module's dialect with the defaults; to change
-them (Entra's tenant, Keycloak's realm), pass a dialect instead, e.g.
+them (Entra's tenant, Keycloak's realm, Okta's authorization server,
+Apple's team and key IDs), pass a dialect instead, e.g.
 ``ProviderEmulator(profile=MicrosoftDialect(tenant_id=...))``.
 """
 
@@ -9,12 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .apple import AppleDialect
+from .auth0 import Auth0Dialect
 from .dialect import Dialect
+from .discord import DiscordDialect
+from .facebook import FacebookDialect
 from .github import GitHubDialect
 from .gitlab import GitLabDialect
 from .google import GoogleDialect
 from .keycloak import KeycloakDialect
 from .microsoft import MicrosoftDialect
+from .okta import OktaDialect
+from .slack import SlackDialect
 
 __all__ = ["PROFILES", "dialect_for"]
 
@@ -25,6 +32,12 @@ PROFILES: dict[str, Callable[[], Dialect]] = {
     "microsoft": MicrosoftDialect,
     "gitlab": GitLabDialect,
     "keycloak": KeycloakDialect,
+    "apple": AppleDialect,
+    "slack": SlackDialect,
+    "facebook": FacebookDialect,
+    "okta": OktaDialect,
+    "discord": DiscordDialect,
+    "auth0": Auth0Dialect,
 }
 
 

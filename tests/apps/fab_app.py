@@ -162,6 +162,14 @@ class AirflowStyleSecurityManager(SecurityManager):  # type: ignore[misc]
     authoauthview = CustomAuthOAuthView
 
 
+class SupersetSecurityManager(SecurityManager):  # type: ignore[misc]
+    """Stands for Superset's own security manager: the extension tells
+    Superset from a plain FAB app by the module of that class."""
+
+
+SupersetSecurityManager.__module__ = "superset.security.manager"
+
+
 class RecoveringSecurityManager(AirflowStyleSecurityManager):
     """The one line as Airflow's users write it, in ``webserver_config.py``:
     in the constructor of their security manager, before FAB registers its

@@ -67,6 +67,8 @@ LIBRARY_IDS = {DEFAULT_LIBRARY: "authlib", FLASK_DANCE: "flask-dance"}
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _TRACEBACK = "Traceback (most recent call last)"
+#: What the emulator's response_mode=form_post page runs on load.
+_FORM_POST = "document.forms[0].submit()"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -342,6 +344,7 @@ class Visit:
 
     def _authorize(self, decision: str, shoot: bool) -> None:
         self.page.wait_for_load_state()
+        self._through_form_post()
         if urlsplit(self.page.url).hostname != "127.0.0.1":
             return
         consent = self.page.locator("form[data-consent]")
@@ -350,8 +353,28 @@ class Visit:
         self.consent_pages += 1
         if shoot:
             self.screenshot(f"{self.provider}-authorize")
-        consent.locator(f'button[value="{decision}"]').click()
+        with self.page.expect_navigation():
+            consent.locator(f'button[value="{decision}"]').click()
         self.page.wait_for_load_state()
+        self._through_form_post()
+
+    def _through_form_post(self) -> None:
+        """Wait while the provider's form_post page (Apple's) posts the
+        answer to the app, as its script does on load; a restart of the
+        login passes through it again, with no consent page."""
+        for _ in range(6):
+            if urlsplit(self.page.url).hostname != "127.0.0.1":
+                return
+            self.settle()
+            provider_pages = [
+                seen
+                for seen in self.responses
+                if urlsplit(seen.url).hostname == "127.0.0.1"
+            ]
+            if not provider_pages or _FORM_POST not in provider_pages[-1].body:
+                return
+            self.page.wait_for_url(lambda url: urlsplit(url).hostname != "127.0.0.1")
+            self.page.wait_for_load_state()
 
     # -- what a person sees ---------------------------------------------
 
@@ -430,15 +453,17 @@ def visit(
     )
     context.set_default_timeout(15_000)
     # The switches' own cookie, as if pressed (test_providers presses them).
-    context.add_cookies(
-        [
-            {
-                "name": SETUP_COOKIE,
-                "value": f"{demo_provider}.{demo_library}",
-                "url": demo.url,
-            }
-        ]
-    )
+    setup: Any = {
+        "name": SETUP_COOKIE,
+        "value": f"{demo_provider}.{demo_library}",
+        "url": demo.url,
+    }
+    if PROVIDERS[demo_provider].form_post:
+        # As the demo writes it: the provider's posted callback needs it.
+        # (With a "url", Playwright would take Secure from its http scheme.)
+        del setup["url"]
+        setup.update(domain="localhost", path="/", sameSite="None", secure=True)
+    context.add_cookies([setup])
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
     tab = Visit(
         context.new_page(),

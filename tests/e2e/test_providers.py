@@ -1,6 +1,9 @@
 """The demo's provider switch in a real browser: Google, Microsoft Entra ID
-and GitLab, each emulated, through Authlib and Flask-Dance, with each
-provider's classic mistakes from the break-it panel.
+and GitLab, each emulated, through Authlib and Flask-Dance, and Apple, Slack,
+Facebook, Okta, Discord and Auth0 through Authlib, with each provider's
+classic mistakes from the break-it panel. Apple's callback is a cross-site
+form POST, so here the browser's own SameSite rules decide whether the
+session comes back.
 
 Every config-fix page leaves a screenshot named after its provider and
 library, ``screenshots/e2e-config_page_names_the_fix-<library>-<provider>-
@@ -13,7 +16,6 @@ import pytest
 
 from example_app.provider import DEFAULT_LIBRARY
 from example_app.provider import FLASK_DANCE
-from example_app.provider import PROVIDERS
 from flask_oauth_recover.i18n import Translator
 from flask_oauth_recover.outcome import OutcomeKind
 from flask_oauth_recover.pages import TITLES
@@ -56,7 +58,7 @@ def assert_signed_in(visit: Visit, restarts: list[str]) -> None:
         assert error in shown.inner_text()
 
 
-@pytest.mark.parametrize("demo_provider", list(PROVIDERS))
+@pytest.mark.parametrize("demo_provider", list(LOGINS))
 @LIBRARIES
 def test_each_provider_signs_in(visit: Visit) -> None:
     visit.open()
@@ -251,3 +253,153 @@ def test_shared_buttons_on_every_provider(visit: Visit, fault: str) -> None:
     if kind is OutcomeKind.UNAVAILABLE:
         visit.click("Try again")
         assert_signed_in(visit, restarts=[])
+
+
+# -- the second wave: Apple, Slack, Facebook, Okta, Discord, Auth0 (Authlib) ---------
+
+WAVE_2 = ["apple", "slack", "facebook", "okta", "discord", "auth0"]
+#: The login the account page shows, per provider of the second wave.
+LOGINS_2 = {
+    "apple": "octocat@example.com",
+    "slack": "octocat@example.com",
+    "facebook": "octocat@example.com",
+    "okta": "octocat@example.com",
+    "discord": "octocat",
+    "auth0": "octocat@example.com",
+}
+
+
+@pytest.mark.parametrize("demo_provider", WAVE_2)
+def test_each_second_wave_provider_signs_in(visit: Visit) -> None:
+    visit.open()
+    dance = visit.page.locator('.switches button[value="flask-dance"]')
+    # Through Authlib only: the Flask-Dance switch says so.
+    assert dance.is_disabled()
+
+    visit.sign_in(shoot=True)
+
+    assert visit.consent_pages == 1
+    assert visit.path == "/account"
+    assert visit.page.locator("[data-login]").inner_text() == LOGINS_2[visit.provider]
+    assert visit.page.locator("[data-restarts]").get_attribute("data-restarts") == "0"
+    assert len(visit.emulator.token_requests) == 1
+    if visit.provider == "apple":
+        # Apple posted the callback, and the SameSite=None cookie came with it.
+        assert visit.statuses(visit.callback_path) == [302]
+    visit.assert_clean()
+
+
+@pytest.mark.parametrize("demo_provider", ["apple"])
+def test_a_lax_cookie_stays_behind_when_apple_posts_the_callback(
+    visit: Visit,
+) -> None:
+    visit.break_it("form_post_lax")
+
+    visit.sign_in()
+
+    # The real browser drops the Lax cookie on each cross-site POST: two
+    # restarts, then the page that names the setting.
+    assert visit.path == visit.callback_path
+    assert visit.statuses(visit.callback_path) == [302, 302, 500]
+    assert visit.headline() == title(visit, OutcomeKind.GAVE_UP)
+    diagnoses = visit.diagnoses()
+    assert list(diagnoses) == ["session.form_post_samesite"], diagnoses
+    assert "SameSite=Lax" in diagnoses["session.form_post_samesite"]
+    assert len(visit.emulator.authorize_requests) == 3
+    visit.assert_clean()
+
+
+@pytest.mark.parametrize("demo_provider", ["apple"])
+def test_apples_expired_client_secret_is_named_with_its_date(visit: Visit) -> None:
+    visit.break_it("apple_secret_expired")
+
+    visit.sign_in()
+
+    assert visit.statuses(visit.callback_path) == [500]
+    assert visit.headline() == title(visit, OutcomeKind.CONFIG_ERROR)
+    diagnoses = visit.diagnoses()
+    assert "credentials.expired" in diagnoses, diagnoses
+    assert "expired on 20" in diagnoses["credentials.expired"]
+    assert visit.facts()["error code"] == "invalid_client"
+    visit.assert_clean()
+
+
+@pytest.mark.parametrize("demo_provider", ["apple"])
+def test_apples_posted_cancel_gets_the_cancelled_page(visit: Visit) -> None:
+    visit.break_it("user_cancels")
+
+    visit.sign_in(decision="cancel")
+
+    assert visit.statuses(visit.callback_path) == [403]
+    assert visit.headline() == title(visit, OutcomeKind.CANCELLED)
+    visit.assert_clean()
+
+
+@pytest.mark.parametrize(
+    "demo_provider", ["slack", "facebook", "okta", "discord", "auth0"]
+)
+def test_a_wrong_secret_is_rejected_with_the_console_page(visit: Visit) -> None:
+    visit.break_it("wrong_secret")
+
+    visit.sign_in()
+
+    assert visit.statuses(visit.callback_path) == [500]
+    # Auth0's 401 access_denied too: a credentials page, never "cancelled".
+    assert visit.headline() == title(visit, OutcomeKind.CONFIG_ERROR)
+    diagnoses = visit.diagnoses()
+    assert "credentials.rejected" in diagnoses, diagnoses
+    # Okta's Admin Console lives beside its own *.okta.com host: on the
+    # emulator's address the page names none rather than a wrong one.
+    named = "Where to change it" in diagnoses["credentials.rejected"]
+    assert named is (visit.provider != "okta")
+    assert len(visit.emulator.token_requests) == 1
+    visit.assert_clean()
+
+
+@pytest.mark.parametrize(
+    ("demo_provider", "marker"),
+    [
+        ("apple", "Invalid web redirect url."),
+        ("slack", "redirect_uri did not match any configured URIs"),
+        ("okta", "must be a Login redirect URI in the client app settings"),
+        ("auth0", "Callback URL mismatch."),
+    ],
+)
+def test_the_second_waves_own_pages_for_an_unregistered_redirect_uri(
+    visit: Visit, marker: str
+) -> None:
+    visit.break_it("unregistered_redirect_uri")
+    visit.page.get_by_role("button", name="Run check --probe").click()
+    visit.page.wait_for_load_state()
+    output = visit.page.locator("[data-check-output]").inner_text()
+    visit.open()
+
+    visit.sign_in()
+
+    assert "authorize probe unregistered" in output, output
+    assert "redirect_uri.unregistered" in output, output
+    assert visit.page.url.startswith("http://127.0.0.1:")
+    assert marker in visit.page.locator("body").inner_text()
+    assert visit.statuses(visit.callback_path) == []
+    visit.assert_clean()
+
+
+@pytest.mark.parametrize(
+    ("demo_provider", "error"),
+    [
+        ("slack", "invalid_code"),
+        ("facebook", "OAuthException"),
+        ("discord", "invalid_grant"),
+    ],
+)
+def test_a_second_wave_expired_code_restarts_silently(visit: Visit, error: str) -> None:
+    visit.break_it("expired_code")
+
+    visit.sign_in()
+
+    assert visit.path == "/account"
+    shown = visit.page.locator("[data-restarts]")
+    assert shown.get_attribute("data-restarts") == "1"
+    assert error in shown.inner_text()
+    assert visit.statuses(visit.callback_path) == [302, 302]
+    visit.assert_clean()
