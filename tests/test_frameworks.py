@@ -149,6 +149,25 @@ def test_a_state_lost_once_restarts_and_still_lands_on_next(
     assert visited[-1] == fab.profile_url
 
 
+def test_a_callback_wrapped_by_hand_is_served_through_fab_s_login(
+    provider: ProviderEmulator,
+) -> None:
+    # Before the framework support, the only way: wrap FAB's view by hand.
+    from flask_oauth_recover import OAuthRecover
+
+    app = fab_app.create_app(provider)
+    recover = OAuthRecover(app)
+    endpoint = "AuthOAuthView.oauth_authorized"
+    app.view_functions[endpoint] = recover.callback()(app.view_functions[endpoint])
+    fab = FabCase(app)
+    provider.reject_next_codes(1)
+
+    response, visited = provider.follow(fab.client, fab.start())
+
+    assert response.text == "Signed in as github_octocat"
+    assert visited[-1] == fab.profile_url
+
+
 @pytest.mark.parametrize("details", [True, False])
 def test_wrong_credentials_get_the_config_page_not_fab_s_flash(
     provider: ProviderEmulator,

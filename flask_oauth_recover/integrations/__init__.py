@@ -25,6 +25,22 @@ if TYPE_CHECKING:
     from ..framework import Framework
 
 
+def framework_of(view: Any) -> Framework | None:
+    """The framework ``view`` is already wrapped for, if any."""
+    framework: Framework | None = getattr(view, "_oauth_recover_framework", None)
+    return framework
+
+
+def unwrapped(view: Any) -> Any:
+    """``view`` as the framework registered it: without a wrapper the app
+    may have put on it by hand (``recover.callback()(view)``), which would
+    restart with the extension's own state where the framework needs its
+    own."""
+    if getattr(view, "_oauth_recover", None) is not None:
+        return getattr(view, "__wrapped__", view)
+    return view
+
+
 def install_frameworks(recover: Any, app: Flask) -> list[Framework]:
     """Wrap the callback views of every login-owning library ``app`` uses,
     once; the frameworks found, already wrapped ones included.

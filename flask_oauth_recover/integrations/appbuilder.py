@@ -42,6 +42,8 @@ from ..framework import Framework
 from ..restart import Recipe
 from ..state import mint_state
 from ..state import read_state
+from . import framework_of
+from . import unwrapped
 
 #: The login argument, and the claim of FAB's state, that carries the
 #: extension's signed state.
@@ -69,7 +71,7 @@ def install(recover: Any, app: Flask) -> Framework | None:
     view = app.view_functions.get(endpoint)
     if view is None:
         return None
-    wrapped: Framework | None = getattr(view, "_oauth_recover_framework", None)
+    wrapped = framework_of(view)
     if wrapped is not None:
         return wrapped
     registry = Registry(oauth)
@@ -84,7 +86,7 @@ def install(recover: Any, app: Flask) -> Framework | None:
         signed_token=signed_token,
         settings=_settings(security_manager),
     )
-    app.view_functions[endpoint] = recover.wrap(view, framework=framework)
+    app.view_functions[endpoint] = recover.wrap(unwrapped(view), framework=framework)
     return framework
 
 

@@ -28,6 +28,7 @@ from ..clients import AUTHLIB_KEY
 from ..clients import Registry
 from ..diagnose.evidence import FrameworkSettings
 from ..framework import Framework
+from . import framework_of
 
 #: The name flask-oidc registers its Authlib client under.
 CLIENT_NAME = "oidc"
@@ -45,7 +46,7 @@ def install(recover: Any, app: Flask) -> Framework | None:
     oauth = _registry_of(app)
     if view is None or oauth is None:
         return None
-    wrapped: Framework | None = getattr(view, "_oauth_recover_framework", None)
+    wrapped = framework_of(view)
     if wrapped is not None:
         return wrapped
     registry = Registry(oauth)

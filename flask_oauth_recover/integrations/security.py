@@ -25,6 +25,8 @@ from flask import Flask
 from ..clients import Registry
 from ..diagnose.evidence import FrameworkSettings
 from ..framework import Framework
+from . import framework_of
+from . import unwrapped
 
 #: Flask-Security's OAuth callback views, by endpoint name on its blueprint.
 CALLBACK_VIEWS = ("oauthresponse", "oauth_verify_response")
@@ -49,7 +51,7 @@ def install(recover: Any, app: Flask) -> Framework | None:
         if endpoint in app.view_functions
     }
     for view in views.values():
-        wrapped: Framework | None = getattr(view, "_oauth_recover_framework", None)
+        wrapped = framework_of(view)
         if wrapped is not None:
             return wrapped
     if not views:
@@ -62,7 +64,9 @@ def install(recover: Any, app: Flask) -> Framework | None:
         settings=FrameworkSettings(name="Flask-Security", credentials=_credentials),
     )
     for endpoint, view in views.items():
-        app.view_functions[endpoint] = recover.wrap(view, framework=framework)
+        app.view_functions[endpoint] = recover.wrap(
+            unwrapped(view), framework=framework
+        )
     return framework
 
 
