@@ -38,7 +38,7 @@ pytestmark = [
 AUTHLIB = "authlib.integrations.flask_client"
 #: An OAuth App's settings on github.com, as FAB's, Superset's and
 #: Airflow's documentation write them.
-GITHUB_COM = {
+GITHUB_COM: dict[str, Any] = {
     "client_id": "Ov23liA1b2C3d4E5f6G7",
     "client_secret": "5f0c1d2e3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d",
     "api_base_url": "https://api.github.com/",
@@ -125,8 +125,9 @@ def test_the_oauth_providers_entry_says_the_emulator_s_values_until_exit(
     fab: FabCase, provider: ProviderEmulator
 ) -> None:
     app = fab.app
-    client = app.appbuilder.sm.oauth_remotes["github"]
-    registry = app.appbuilder.sm.oauth
+    security_manager = app.extensions["appbuilder"].sm
+    client = security_manager.oauth_remotes["github"]
+    registry = security_manager.oauth
     own_list = app.config["OAUTH_PROVIDERS"]
     as_written = copy.deepcopy(own_list)
 
@@ -201,7 +202,7 @@ def test_check_probes_fab_s_provider_on_the_emulator(
 
 #: Flask-Security's built-in providers (github.com's and Google's
 #: addresses), with credentials in Authlib's configuration keys.
-BUILT_IN_PROVIDERS = {
+BUILT_IN_PROVIDERS: dict[str, Any] = {
     "SECURITY_OAUTH_BUILTIN_PROVIDERS": ["github", "google"],
     "GITHUB_CLIENT_ID": GITHUB_COM["client_id"],
     "GITHUB_CLIENT_SECRET": GITHUB_COM["client_secret"],
