@@ -171,6 +171,7 @@ def test_wrong_credentials_get_the_config_page_not_fab_s_flash(
     assert "incorrect_client_credentials" in line
     where = 'the OAUTH_PROVIDERS entry named "github": ["remote_app"]["client_secret"]'
     assert (where in unescape(page.text)) is details
+    assert "oauth.register(" not in unescape(page.text)
     assert not fab.signed_in()
 
 

@@ -350,3 +350,23 @@ def test_flask_oidc_s_registry_is_found_behind_one_the_app_made_after_it(
     assert response.text == "Private page of octocat@example.com"
     assert visited[-1] == f"{APP}/private"
     assert len(provider_emulator.token_requests) == 2
+
+
+def test_check_names_fab_s_setting_for_a_secret_the_provider_refuses(
+    provider: ProviderEmulator,
+) -> None:
+    app = fab_app.create_app(
+        provider, recover="after", OAUTH_PROVIDERS=github_com_providers()
+    )
+
+    with provider.stand_in_for(app, "github"):
+        provider.client_secret = "f" * 40  # the app still has the old one
+        result = app.test_cli_runner().invoke(
+            args=["oauth-recover", "check", "--probe", "--base-url", APP]
+        )
+
+    assert result.exit_code == 1, result.output
+    assert "credentials.rejected" in result.output
+    where = 'the OAUTH_PROVIDERS entry named "github": ["remote_app"]["client_secret"]'
+    assert where in result.output
+    assert "oauth.register(" not in result.output
