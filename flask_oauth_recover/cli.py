@@ -516,6 +516,7 @@ def _run_probe(report: ClientReport) -> None:
                 report.match.profile,
                 report.probe["url"],
                 report.probe["answer"],
+                report.framework.settings if report.framework else None,
             )
         )
 

@@ -20,6 +20,8 @@ RECIPES = [
     "tests/apps/google_factory/__init__.py",
     "tests/test_users_factory_example.py",
     "tests/test_users_dance_example.py",
+    "tests/apps/fab_github/config.py",
+    "tests/test_users_fab_example.py",
 ]
 
 

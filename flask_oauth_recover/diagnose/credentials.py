@@ -212,7 +212,9 @@ def check_credentials(evidence: Evidence) -> Iterator[Finding]:
         )
     rule = evidence.profile.secret_jwt
     if len(values) == 2 and rule is not None:
-        source = credential_source(evidence.client_name, "client_secret", client)
+        source = credential_source(
+            evidence.client_name, "client_secret", client, evidence.framework
+        )
         findings = check_secret_jwt(
             evidence, rule, values["client_id"], values["client_secret"], source.where
         )
@@ -518,7 +520,12 @@ REJECTED_FIX = N_(
 
 
 def probe_rejected(
-    client: Any, client_name: str, profile: Profile, url: str, error: str
+    client: Any,
+    client_name: str,
+    profile: Profile,
+    url: str,
+    error: str,
+    framework: FrameworkSettings | None = None,
 ) -> Finding:
     """The finding for a token endpoint that refused the credentials when
     probed with a throwaway code (``flask oauth-recover check --probe``).
@@ -528,6 +535,8 @@ def probe_rejected(
     :param profile: its provider profile.
     :param url: the token endpoint.
     :param error: the error code it answered.
+    :param framework: where the library that owns the login, if one does,
+        has its users set the credentials.
     """
     evidence = Evidence(client, client_name, None, None, profile=profile)
     return Finding(
@@ -540,9 +549,11 @@ def probe_rejected(
         {
             "url": url,
             "error": error,
-            "id_source": credential_source(client_name, "client_id", client).where,
+            "id_source": credential_source(
+                client_name, "client_id", client, framework
+            ).where,
             "secret_source": credential_source(
-                client_name, "client_secret", client
+                client_name, "client_secret", client, framework
             ).where,
         },
         console=_console(evidence, _client_public_id(evidence)),
@@ -562,12 +573,14 @@ def _refused(evidence: Evidence) -> Iterator[Finding]:
     failure = evidence.failure
     if found or failure is None or failure.source != "token":
         return
-    client, name = evidence.client, evidence.client_name
+    client, name, framework = evidence.client, evidence.client_name, evidence.framework
     params = {
         "provider": evidence.provider,
         "code": _code(evidence),
-        "id_source": credential_source(name, "client_id", client).where,
-        "secret_source": credential_source(name, "client_secret", client).where,
+        "id_source": credential_source(name, "client_id", client, framework).where,
+        "secret_source": credential_source(
+            name, "client_secret", client, framework
+        ).where,
     }
     if evidence.profile.secret_jwt is not None:
         cause, fix = REJECTED_JWT_CAUSE, REJECTED_JWT_FIX

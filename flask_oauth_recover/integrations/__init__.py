@@ -49,16 +49,57 @@ def install_frameworks(recover: Any, app: Flask) -> list[Framework]:
     :param app: the Flask app, with its views registered.
     """
     found: list[Framework | None] = []
-    if "appbuilder" in app.extensions or getattr(app, "appbuilder", None):
+    if _uses_appbuilder(app):
         from .appbuilder import install as install_appbuilder
 
         found.append(install_appbuilder(recover, app))
-    if "security" in app.extensions:
+    if _uses_security(app):
         from .security import install as install_security
 
         found.append(install_security(recover, app))
-    if "oidc_auth" in app.blueprints:
+    if _uses_oidc(app):
         from .oidc import install as install_oidc
 
         found.append(install_oidc(recover, app))
     return [framework for framework in found if framework is not None]
+
+
+def framework_registries(app: Flask) -> dict[str, Any]:
+    """The Authlib registry of each login-owning library ``app`` uses, by
+    the library's name (``"Flask-AppBuilder"``, ``"Flask-Security"``,
+    ``"flask-oidc"``), leaving out a library that has none (FAB signing in
+    without OAuth, Flask-Security with its OAuth glue off).
+
+    Each of them creates its own ``OAuth(app)``, and only the last one made
+    is ``app.extensions["authlib.integrations.flask_client"]``: this finds
+    theirs for code outside the callback, such as the testing kit's
+    stand-ins.
+
+    :param app: the Flask app, with its libraries set up.
+    """
+    found: dict[str, Any] = {}
+    if _uses_appbuilder(app):
+        from .appbuilder import find_registry as appbuilder_registry
+
+        found["Flask-AppBuilder"] = appbuilder_registry(app)
+    if _uses_security(app):
+        from .security import find_registry as security_registry
+
+        found["Flask-Security"] = security_registry(app)
+    if _uses_oidc(app):
+        from .oidc import find_registry as oidc_registry
+
+        found["flask-oidc"] = oidc_registry(app)
+    return {name: oauth for name, oauth in found.items() if oauth is not None}
+
+
+def _uses_appbuilder(app: Flask) -> bool:
+    return "appbuilder" in app.extensions or bool(getattr(app, "appbuilder", None))
+
+
+def _uses_security(app: Flask) -> bool:
+    return "security" in app.extensions
+
+
+def _uses_oidc(app: Flask) -> bool:
+    return "oidc_auth" in app.blueprints

@@ -61,10 +61,9 @@ def install(recover: Any, app: Flask) -> Framework | None:
     :param recover: the :class:`~flask_oauth_recover.OAuthRecover`.
     :param app: the Flask app.
     """
-    appbuilder = app.extensions.get("appbuilder") or getattr(app, "appbuilder", None)
-    security_manager = getattr(appbuilder, "sm", None)
+    security_manager = _security_manager(app)
     auth_view = getattr(security_manager, "auth_view", None)
-    oauth = getattr(security_manager, "oauth", None)
+    oauth = find_registry(app)
     if auth_view is None or oauth is None:
         return None
     endpoint = f"{auth_view.endpoint}.oauth_authorized"
@@ -88,6 +87,21 @@ def install(recover: Any, app: Flask) -> Framework | None:
     )
     app.view_functions[endpoint] = recover.wrap(unwrapped(view), framework=framework)
     return framework
+
+
+def find_registry(app: Flask) -> Any:
+    """FAB's Authlib registry on ``app`` (``appbuilder.sm.oauth``), whose
+    clients are named after the ``OAUTH_PROVIDERS`` entries; ``None`` when
+    FAB does not sign in with OAuth there.
+
+    :param app: the Flask app.
+    """
+    return getattr(_security_manager(app), "oauth", None)
+
+
+def _security_manager(app: Flask) -> Any:
+    appbuilder = app.extensions.get("appbuilder") or getattr(app, "appbuilder", None)
+    return getattr(appbuilder, "sm", None)
 
 
 def signed_token(state: str) -> str | None:

@@ -43,7 +43,7 @@ def install(recover: Any, app: Flask) -> Framework | None:
     :param app: the Flask app.
     """
     view = app.view_functions.get(CALLBACK_ENDPOINT)
-    oauth = _registry_of(app)
+    oauth = find_registry(app)
     if view is None or oauth is None:
         return None
     wrapped = framework_of(view)
@@ -62,7 +62,12 @@ def install(recover: Any, app: Flask) -> Framework | None:
     return framework
 
 
-def _registry_of(app: Flask) -> Any:
+def find_registry(app: Flask) -> Any:
+    """flask-oidc's Authlib registry on ``app``, which holds its client
+    :data:`CLIENT_NAME`; ``None`` when it has none.
+
+    :param app: the Flask app.
+    """
     for hook in app.before_request_funcs.get(None, ()):
         owner = getattr(hook, "__self__", None)
         oauth = getattr(owner, "oauth", None)

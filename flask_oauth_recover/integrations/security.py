@@ -40,8 +40,7 @@ def install(recover: Any, app: Flask) -> Framework | None:
     :param app: the Flask app.
     """
     security = app.extensions.get("security")
-    glue = getattr(security, "oauthglue", None)
-    oauth = getattr(glue, "oauth", None)
+    oauth = find_registry(app)
     if oauth is None:
         return None
     blueprint = getattr(security, "blueprint_name", None) or "security"
@@ -68,6 +67,17 @@ def install(recover: Any, app: Flask) -> Framework | None:
             unwrapped(view), framework=framework
         )
     return framework
+
+
+def find_registry(app: Flask) -> Any:
+    """Flask-Security's Authlib registry on ``app``
+    (``security.oauthglue.oauth``), whose clients are named after its OAuth
+    providers; ``None`` when its OAuth glue is off.
+
+    :param app: the Flask app.
+    """
+    glue = getattr(app.extensions.get("security"), "oauthglue", None)
+    return getattr(glue, "oauth", None)
 
 
 def _credentials(client_name: str, field: str) -> str:

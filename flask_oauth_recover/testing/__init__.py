@@ -16,8 +16,10 @@ profile does not serve answer with its provider's JSON API error.
 
 :meth:`ProviderEmulator.stand_in_for` points an app's own Authlib client at
 it, however and whenever the app registers the client (at setup, in a
-``before_request`` function, in the login view), or its Flask-Dance
-blueprint, so the app's login runs unmodified;
+``before_request`` function, in the login view), its Flask-Dance
+blueprint, or a provider of the framework that owns its login (a
+Flask-AppBuilder ``OAUTH_PROVIDERS`` entry, a Flask-Security-Too provider,
+flask-oidc's client), so the app's login runs unmodified;
 :meth:`ProviderEmulator.follow` walks a login's redirects between a Flask
 test client and the emulator.
 

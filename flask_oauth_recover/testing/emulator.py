@@ -67,6 +67,8 @@ from .stand_in import Endpoints
 from .stand_in import StandIn
 from .stand_in_dance import BlueprintStandIn
 from .stand_in_dance import dance_blueprint
+from .stand_in_frameworks import FrameworkStandIn
+from .stand_in_frameworks import framework_client
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -372,8 +374,9 @@ class ProviderEmulator:
     def stand_in_for(
         self, app: Flask, target: object = None
     ) -> StandIn | BlueprintStandIn:
-        """Point an app's Authlib client, or its Flask-Dance blueprint, at
-        this emulator, leaving the app's code as it is.
+        """Point an app's Authlib client, its Flask-Dance blueprint, or a
+        provider of the framework that owns its login, at this emulator,
+        leaving the app's code as it is.
 
         However the app registered an Authlib client (literal provider URLs
         in ``oauth.register()``, ``GITHUB_*`` configuration keys, a
@@ -408,6 +411,18 @@ class ProviderEmulator:
         ``OAUTHLIB_INSECURE_TRANSPORT=1`` is set for the duration; see
         :class:`~flask_oauth_recover.testing.stand_in_dance.BlueprintStandIn`.
 
+        A name also means a provider of a framework that owns the app's
+        login, which registers it on an Authlib registry of its own: a
+        Flask-AppBuilder ``OAUTH_PROVIDERS`` entry (Superset, Airflow), a
+        Flask-Security-Too OAuth provider, or flask-oidc's client
+        ``"oidc"``. The framework's client is pointed here, and so is the
+        configuration it keeps the provider's credentials and addresses in
+        (the ``OAUTH_PROVIDERS`` entry's ``remote_app``;
+        ``<NAME>_CLIENT_ID`` / ``_SECRET``; ``OIDC_CLIENT_ID`` / ``_SECRET``);
+        the framework's provider wins over a client of the same name on
+        another registry. See
+        :class:`~flask_oauth_recover.testing.stand_in_frameworks.FrameworkStandIn`.
+
         Use the result as a context manager to undo it on exit; otherwise
         that happens when the emulator stops::
 
@@ -415,9 +430,9 @@ class ProviderEmulator:
                 response, visited = provider.follow(client, client.get("/login"))
 
         :param app: The Flask app.
-        :param target: The client's name in the app's Authlib registry, or a
-            Flask-Dance blueprint or its name; the profile's name when
-            omitted.
+        :param target: The client's name in the app's Authlib registry or in
+            its login framework's, or a Flask-Dance blueprint or its name;
+            the profile's name when omitted.
         :return: The stand-in, applied or waiting; ``restore()`` undoes it.
         :raises RuntimeError: If the emulator is not running, or the app has
             no Authlib ``OAuth`` registry yet and has handled a request
@@ -441,8 +456,15 @@ class ProviderEmulator:
         )
         on_restore: Callable[[Any], None] = self._stand_ins.remove
         stand_in: StandIn | BlueprintStandIn
-        blueprint = dance_blueprint(app, name)
-        if blueprint is not None:
+        framework = framework_client(app, name) if isinstance(name, str) else None
+        blueprint = None if framework is not None else dance_blueprint(app, name)
+        if framework is not None:
+            if getattr(self.dialect, "known_by_host_only", False):
+                on_restore = self._name_the_profile(app, framework.name, on_restore)
+            stand_in = FrameworkStandIn(
+                app, framework, endpoints, on_restore=on_restore
+            )
+        elif blueprint is not None:
             stand_in = BlueprintStandIn(
                 app, blueprint, endpoints, on_restore=on_restore
             )

@@ -140,6 +140,8 @@ class StandIn:
     :param name: The client's name in the app's Authlib registry.
     :param endpoints: Where to point it.
     :param on_restore: Called with the stand-in once it is restored.
+    :param oauth: The Authlib registry that holds the client, when it is
+        not the app's ``app.extensions`` one: a framework's own.
     :raises RuntimeError: If the app has no Authlib ``OAuth`` registry yet
         and has handled a request already: Flask then takes no new
         ``before_request`` function to wait for one with.
@@ -152,6 +154,8 @@ class StandIn:
         name: str,
         endpoints: Endpoints,
         on_restore: Callable[[StandIn], None] | None = None,
+        *,
+        oauth: Any = None,
     ) -> None:
         self.app = app
         self.name = name
@@ -167,8 +171,9 @@ class StandIn:
         self._saved_attributes: dict[str, Any] = {}
         self._watch: _CreateClientHook | None = None
         self._request_hook: Callable[[], None] | None = None
+        self._given_oauth = oauth
 
-        oauth = app.extensions.get(AUTHLIB_EXTENSION)
+        oauth = self._registry()
         if oauth is None:
             self._wait_for_registry()
         elif name in oauth._registry:
@@ -247,6 +252,12 @@ class StandIn:
     ) -> None:
         self.restore()
 
+    def _registry(self) -> Any:
+        """The registry given, else the app's, if it has one yet."""
+        if self._given_oauth is not None:
+            return self._given_oauth
+        return self.app.extensions.get(AUTHLIB_EXTENSION)
+
     # -- waiting -------------------------------------------------------------
 
     def _wait_for_registry(self) -> None:
@@ -271,7 +282,7 @@ class StandIn:
         with self._lock:
             if self._state != "pending":
                 return
-            oauth = self.app.extensions.get(AUTHLIB_EXTENSION)
+            oauth = self._registry()
             if oauth is None:
                 return
             self._stop_waiting()
@@ -319,7 +330,7 @@ class StandIn:
         if self._state != "pending":
             return None
         app, name = self.app, self.name
-        oauth = app.extensions.get(AUTHLIB_EXTENSION)
+        oauth = self._registry()
         if oauth is None:
             return RuntimeError(
                 f"{app.name!r} has no Authlib OAuth registry: stand_in_for() is "

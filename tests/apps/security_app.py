@@ -82,6 +82,7 @@ def create_app(
     *,
     registered: Iterable[str] = ("octocat@example.com",),
     recover: str | None = None,
+    emulated: bool = True,
     **config: Any,
 ) -> Flask:
     """A Flask-Security app signing in with GitHub on ``provider``.
@@ -90,6 +91,9 @@ def create_app(
     :param registered: Email addresses of the users to register.
     :param recover: where the app's one line ``OAuthRecover(app)`` goes:
         ``"after"`` Flask-Security is set up, ``"before"``, or nowhere.
+    :param emulated: register :class:`EmulatedGitHub`; without it, the app
+        has the providers ``SECURITY_OAUTH_BUILTIN_PROVIDERS`` names, on
+        github.com's and Google's addresses.
     :param config: Configuration that replaces or extends the defaults.
     """
     app = Flask(__name__)
@@ -114,7 +118,8 @@ def create_app(
     db.init_app(app)
     security = Security(app, SQLAlchemyUserDatastore(db, User, Role, WebAuthn))
     assert security.oauthglue is not None
-    security.oauthglue.register_provider_ext(EmulatedGitHub("github", provider))
+    if emulated:
+        security.oauthglue.register_provider_ext(EmulatedGitHub("github", provider))
     if recover == "after":
         OAuthRecover(app)
 
