@@ -36,6 +36,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from flask_oauth_recover.diagnose import FINDING_IDS
+from flask_oauth_recover.diagnose.redirect_uri import register_fix
 from flask_oauth_recover.providers import PROFILES
 from flask_oauth_recover.providers.profile import Profile
 from flask_oauth_recover.providers.profile import Reading
@@ -219,6 +220,16 @@ class ProviderFacts(SphinxDirective):
         if profile is None:
             raise self.error(f"no provider profile is named {name!r}")
         out: list[nodes.Node] = [self._summary(profile)]
+        intro = nodes.paragraph()
+        intro += nodes.Text("How to register the callback URL, as ")
+        intro += _finding_ref("redirect_uri.register")
+        intro += nodes.Text(" says it:")
+        out.append(intro)
+        fix = register_fix(profile) % {
+            "url": "the callback URL",
+            "provider": profile.display_name,
+        }
+        out.append(nodes.block_quote("", nodes.paragraph(text=fix)))
         special = self._special_rows(profile)
         if special:
             out.append(
@@ -235,7 +246,7 @@ class ProviderFacts(SphinxDirective):
             )
         )
         out.append(
-            nodes.paragraph(text="Errors sent back on the callback (``?error=``):")
+            nodes.paragraph(text="Errors sent back on the callback (?error=):")
         )
         out.append(
             _table(
