@@ -31,14 +31,14 @@ version_banner = False
 # name. The logins they break on purpose log at ERROR (the extension, FAB,
 # Flask-Security), and FAB signs its state with a key PyJWT finds short, as
 # the test suite's FAB tests note: keep the build's output to what failed.
-doctest_global_setup = '''
+doctest_global_setup = """
 __name__ = "myapp"
 import logging
 import warnings
 logging.disable(logging.ERROR)
 warnings.filterwarnings("ignore", message="The HMAC key is .* bytes long")
-'''
-doctest_global_cleanup = '''
+"""
+doctest_global_cleanup = """
 import logging
 logging.disable(logging.NOTSET)
-'''
+"""

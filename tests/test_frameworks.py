@@ -293,15 +293,15 @@ def test_superset_s_proxy_switch_is_named(provider: ProviderEmulator) -> None:
     provider.callback_url = "https://app.example/oauth-authorized/github"
     client = app.test_client()
     # The proxy speaks https to the browser and http to the app.
-    through_proxy = {
+    through_proxy: dict[str, Any] = {
         "base_url": "http://app.example",
         "headers": {"X-Forwarded-Proto": "https"},
     }
-    login = client.get("/login/github", **through_proxy)  # type: ignore[arg-type]
+    login = client.get("/login/github", **through_proxy)
     answer = requests.get(login.location, allow_redirects=False, timeout=10)
     callback = urlsplit(answer.headers["Location"])
 
-    page = client.get(f"{callback.path}?{callback.query}", **through_proxy)  # type: ignore[arg-type]
+    page = client.get(f"{callback.path}?{callback.query}", **through_proxy)
 
     assert page.status_code == 500
     text = unescape(page.text)
@@ -312,7 +312,10 @@ def test_superset_s_proxy_switch_is_named(provider: ProviderEmulator) -> None:
 def test_superset_s_secret_key_is_named_where_superset_sets_it(
     provider: ProviderEmulator,
 ) -> None:
-    setup = {"OAUTH_RECOVER_SHOW_DETAILS": True, "FAB_SECURITY_MANAGER_CLASS": SUPERSET}
+    setup: dict[str, Any] = {
+        "OAUTH_RECOVER_SHOW_DETAILS": True,
+        "FAB_SECURITY_MANAGER_CLASS": SUPERSET,
+    }
     first = FabCase(fab_app.create_app(provider, recover="after", **setup))
     other = FabCase(
         fab_app.create_app(

@@ -21,8 +21,6 @@ the pages cannot drift from it.
 
 from __future__ import annotations
 
-import ast
-import re
 from collections.abc import Iterable
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,6 +29,7 @@ from typing import ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from recipes import as_users_have_it
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
@@ -42,30 +41,6 @@ from flask_oauth_recover.providers.profile import Profile
 from flask_oauth_recover.providers.profile import Reading
 
 ROOT = Path(__file__).resolve().parents[2]
-
-_TYPE_IGNORE = re.compile(r"  # type: ignore\[[^\]]*\]$", re.MULTILINE)
-_TEST_APP = re.compile(r"\btests\.apps\.\w+")
-
-
-def as_users_have_it(source: str) -> str:
-    """A test file's text as the docs show it.
-
-    :param source: the file's text.
-    """
-    body = ast.parse(source).body
-    lines = source.splitlines(keepends=True)
-    first = body[0] if body else None
-    if (
-        isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
-    ):
-        lines = lines[first.end_lineno or 0 :]
-    text = "".join(
-        line for line in lines if line != "from __future__ import annotations\n"
-    )
-    text = _TYPE_IGNORE.sub("", text)
-    return _TEST_APP.sub("myapp", text.strip("\n")) + "\n"
 
 
 class Recipe(SphinxDirective):
@@ -151,7 +126,7 @@ def _answer(reading: Reading, profile: Profile) -> nodes.paragraph:
     return paragraph
 
 
-def _table(header: list[str], rows: Iterable[list[nodes.Node]]) -> nodes.table:
+def _table(header: list[str], rows: Iterable[list[nodes.Element]]) -> nodes.table:
     table = nodes.table()
     group = nodes.tgroup(cols=len(header))
     table += group
@@ -167,12 +142,10 @@ def _table(header: list[str], rows: Iterable[list[nodes.Node]]) -> nodes.table:
     return table
 
 
-def _row(cells: list[nodes.Node]) -> nodes.row:
+def _row(cells: list[nodes.Element]) -> nodes.row:
     row = nodes.row()
     for cell in cells:
-        entry = nodes.entry()
-        entry += cell if isinstance(cell, nodes.Element) else nodes.paragraph("", "", cell)
-        row += entry
+        row += nodes.entry("", cell)
     return row
 
 
@@ -185,21 +158,18 @@ def _code_cell(*texts: str) -> nodes.paragraph:
     return paragraph
 
 
-def _field_list(items: list[tuple[str, nodes.Node]]) -> nodes.field_list:
+def _field_list(items: list[tuple[str, nodes.Element]]) -> nodes.field_list:
     fields = nodes.field_list()
     for name, body in items:
-        field = nodes.field()
-        field += nodes.field_name(name, name)
-        value = nodes.field_body()
-        value += body if isinstance(body, nodes.Element) else nodes.paragraph("", "", body)
-        field += value
-        fields += field
+        fields += nodes.field(
+            "", nodes.field_name(name, name), nodes.field_body("", body)
+        )
     return fields
 
 
 def _errors_rows(
     errors: Mapping[str, Reading], profile: Profile
-) -> list[list[nodes.Node]]:
+) -> list[list[nodes.Element]]:
     return [
         [_code_cell(code), _answer(reading, profile)]
         for code, reading in sorted(errors.items())
@@ -245,9 +215,7 @@ class ProviderFacts(SphinxDirective):
                 ["error", "the user gets"], _errors_rows(profile.token_errors, profile)
             )
         )
-        out.append(
-            nodes.paragraph(text="Errors sent back on the callback (?error=):")
-        )
+        out.append(nodes.paragraph(text="Errors sent back on the callback (?error=):"))
         out.append(
             _table(
                 ["error", "the user gets"],
@@ -263,7 +231,7 @@ class ProviderFacts(SphinxDirective):
         return out
 
     def _summary(self, profile: Profile) -> nodes.field_list:
-        items: list[tuple[str, nodes.Node]] = [
+        items: list[tuple[str, nodes.Element]] = [
             ("Profile name", _code_cell(profile.name)),
         ]
         hosts = sorted(profile.hosts) + [f"*{s}" for s in profile.host_suffixes]
@@ -311,8 +279,8 @@ class ProviderFacts(SphinxDirective):
             )
         return _field_list(items)
 
-    def _special_rows(self, profile: Profile) -> list[list[nodes.Node]]:
-        rows: list[list[nodes.Node]] = []
+    def _special_rows(self, profile: Profile) -> list[list[nodes.Element]]:
+        rows: list[list[nodes.Element]] = []
         if profile.numbered is not None:
             prefix = profile.numbered.prefix or ""
             for number, reading in sorted(profile.numbered.readings.items()):
@@ -350,7 +318,7 @@ class FindingIndex(SphinxDirective):
         families: dict[str, list[str]] = {}
         for finding_id in FINDING_IDS:
             families.setdefault(finding_id.split(".", 1)[0], []).append(finding_id)
-        rows: list[list[nodes.Node]] = []
+        rows: list[list[nodes.Element]] = []
         for family, ids in families.items():
             cell = nodes.paragraph()
             for index, finding_id in enumerate(sorted(ids)):
