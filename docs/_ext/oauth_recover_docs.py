@@ -190,6 +190,16 @@ class ProviderFacts(SphinxDirective):
         if profile is None:
             raise self.error(f"no provider profile is named {name!r}")
         out: list[nodes.Node] = [self._summary(profile)]
+        if any("{" in page.url for page in profile.console.values()):
+            out.append(
+                nodes.paragraph(
+                    text="In the console addresses, {origin} is the origin of "
+                    "the client's endpoints, {console} the portal of the cloud "
+                    "they belong to, {tenant}, {realm} and {admin} come from "
+                    "the endpoints too, and {client_id} is the client's ID "
+                    "where it may be shown."
+                )
+            )
         intro = nodes.paragraph()
         intro += nodes.Text("How to register the callback URL, as ")
         intro += _finding_ref("redirect_uri.register")
