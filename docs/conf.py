@@ -24,6 +24,7 @@ extensions = [
 html_theme = "flask"
 html_title = "flask-oauth-recover"
 html_static_path = ["_static"]
+exclude_patterns = ["_build"]
 # The theme's banner asks an index at reading time which version is newest.
 version_banner = False
 

@@ -119,7 +119,9 @@ def test_every_page_is_in_the_table_of_contents() -> None:
 
 def test_the_readme_quick_start_is_the_app_the_suite_signs_in_to() -> None:
     # The transformation the docs' recipe directive shows files with.
-    spec = importlib.util.spec_from_file_location("recipes", DOCS / "_ext/recipes.py")
+    spec = importlib.util.spec_from_file_location(
+        "oauth_recover_recipes", DOCS / "_ext" / "oauth_recover_recipes.py"
+    )
     assert spec is not None and spec.loader is not None
     recipes = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(recipes)

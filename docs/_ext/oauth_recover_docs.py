@@ -29,7 +29,7 @@ from typing import ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
-from recipes import as_users_have_it
+from oauth_recover_recipes import as_users_have_it
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
