@@ -203,6 +203,9 @@ class OAuthRecover:
         It receives the :class:`~flask_oauth_recover.Outcome` and returns a
         response, or ``None`` to keep the built-in page. Restarts are never
         passed to it.
+
+        :param handler: called with the outcome; returns a response or
+            ``None``.
         """
         self.error_page_callback = handler
         return handler

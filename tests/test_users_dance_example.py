@@ -1,4 +1,4 @@
-"""The README's testing recipe for a Flask-Dance app, run as written:
+"""The documentation's testing recipe for a Flask-Dance app, run as written:
 tests/apps/dance_github.py (the Flask-Dance GitHub quickstart, with the
 extension's two lines) stands in for "your app" (``myapp``), with the
 provider_emulator fixture of the package's pytest plugin."""

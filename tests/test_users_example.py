@@ -1,8 +1,8 @@
-"""The README's example of flask_oauth_recover.testing in a user's own test
-suite, run as written: tests/apps/literal_urls.py stands in for "your app",
-the Quick start's app (module-level ``OAuth(app)``, github.com URLs
-registered in code, a callback that redirects to ``session.pop("next",
-"/")``)."""
+"""The documentation's example of flask_oauth_recover.testing in a user's
+own test suite (docs/testing.rst), run as written: tests/apps/literal_urls.py
+stands in for "your app", the Quick start's app (module-level
+``OAuth(app)``, github.com URLs registered in code, a callback that
+redirects to ``session.pop("next", "/")``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The README's testing recipe for a factory with blueprints, run as written:
-tests/apps/google_factory stands in for "your app" (``myapp``), with the
-provider_emulator fixture of the package's pytest plugin."""
+"""The documentation's testing recipe for a factory with blueprints, run as
+written: tests/apps/google_factory stands in for "your app" (``myapp``),
+with the provider_emulator fixture of the package's pytest plugin."""
 
 from __future__ import annotations
 

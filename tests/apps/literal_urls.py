@@ -1,7 +1,7 @@
-"""An app written the way public apps are, for the README's testing example:
-the Quick start's app, with a module-level ``app`` and ``OAuth(app)``,
-GitHub's real URLs registered in code, credentials from the environment, the
-extension's two lines, and a callback that redirects to
+"""An app written the way public apps are, shown in the documentation's
+quick start and tested by its testing example: a module-level ``app`` and
+``OAuth(app)``, GitHub's real URLs registered in code, credentials from the
+environment, the extension's two lines, and a callback that redirects to
 ``session.pop("next", "/")``; plus a ``/`` page. Its tests point it at the
 emulator with ``ProviderEmulator.stand_in_for``; nothing in it knows about
 them.
