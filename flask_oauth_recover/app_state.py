@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app
 
 from .clients import EXTENSION_KEY
@@ -28,6 +30,9 @@ class AppState:
         self.alerts = LocalRecord(limit=64)
         #: The libraries owning the app's login whose callbacks are wrapped.
         self.frameworks: list[Framework] = []
+        #: Finishes the extension's set-up of the app now, when it waits for
+        #: the app's first request (``flask oauth-recover check`` makes none).
+        self.set_up: Callable[[], object] | None = None
 
 
 def current_state() -> AppState:

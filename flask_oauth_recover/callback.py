@@ -184,7 +184,8 @@ class CallbackRun:
             recipe = remembered_recipe(self.client_name) or recipe_from_request()
             if recipe is None:
                 return self._invalid("the Host header is not a valid host")
-            return restart_authorization(self.client, recipe, history="")
+            # Through the framework's own login, where one owns it.
+            return self._restart(None, "", recipe)
         try:
             params = read_callback_params(self.values)
         except InvalidCallback as exc:

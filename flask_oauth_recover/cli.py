@@ -48,6 +48,7 @@ from flask import url_for
 from flask.cli import AppGroup
 from werkzeug.routing import BuildError
 
+from .clients import EXTENSION_KEY
 from .clients import NAME_ARGUMENTS
 from .clients import Registry
 from .clients import current_registry
@@ -167,11 +168,28 @@ class ClientReport:
 def check(name: str | None, probe: bool, base_url: str | None, as_json: bool) -> None:
     """Check the OAuth callbacks wrapped with @recover.callback, or only
     those of the Authlib client NAME."""
+    state = current_app.extensions.get(EXTENSION_KEY)
+    if state is not None and state.set_up is not None:
+        # What the app's first request would do: find the callbacks of a
+        # framework that registers them late (Airflow's).
+        state.set_up()
     # A blank request, for apps whose client or session settings are proxies
-    # that read the request; URLs come from SERVER_NAME, or from --base-url.
+    # that read the request; URLs come from SERVER_NAME, or from --base-url,
+    # under the path a framework's own server mounts the app at.
+    mount = next(
+        (
+            f.settings.mount
+            for f in getattr(state, "frameworks", ())
+            if f.settings.mount
+        ),
+        "",
+    )
+    root = (base_url or "http://localhost").rstrip("/")
+    if mount and not root.endswith(mount):
+        root += mount
     context = (
-        current_app.test_request_context(base_url=base_url)
-        if base_url
+        current_app.test_request_context(base_url=root)
+        if base_url or mount
         else current_app.test_request_context()
     )
     with context:

@@ -83,6 +83,7 @@ class OAuthRecover:
         for profile in app.config["OAUTH_RECOVER_PROVIDERS"].values():
             profile_named(profile)
         state = AppState(Registry(oauth or self._oauth))
+        state.set_up = functools.partial(self._set_up, app)
         app.extensions[EXTENSION_KEY] = state
         self._apps.add(app)
         if self.dance_blueprints:

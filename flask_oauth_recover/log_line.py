@@ -47,6 +47,11 @@ GAVE_UP_REFUSED_FIX = (
     "authorization code, or sent none, on every attempt"
 )
 INVALID_CALLBACK_FIX = "none, the request did not come from the provider"
+#: Fixes for failures of the site's own, by their error code.
+ERROR_FIXES = {
+    "secret_key_mismatch": "give every instance and worker the same SECRET_KEY "
+    "(where it is set: see the diagnosis) and keep it across restarts",
+}
 
 # Fact labels are the extension's own; one with other characters is quoted.
 _PLAIN_LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .:()\[\]/-]*")
@@ -67,7 +72,7 @@ def log_line(outcome: Outcome) -> str:
         else:
             fix = GAVE_UP_REFUSED_FIX
     elif failure is not None:
-        fix = LOG_FIXES[failure.kind]
+        fix = ERROR_FIXES.get(failure.error) or LOG_FIXES[failure.kind]
     else:
         fix = INVALID_CALLBACK_FIX
     facts = "; ".join(

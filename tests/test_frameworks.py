@@ -256,7 +256,9 @@ def test_a_replayed_callback_pages_no_one_twice(
 
 
 def test_another_instance_s_secret_key_is_named(
-    provider: ProviderEmulator, signals: SignalRecorder
+    provider: ProviderEmulator,
+    signals: SignalRecorder,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     first = fab_with(provider, OAUTH_RECOVER_SHOW_DETAILS=True)
     other = fab_with(
@@ -267,7 +269,8 @@ def test_another_instance_s_secret_key_is_named(
     assert cookie is not None
     other.client.set_cookie("session", cookie.value)
 
-    page = other.client.get(callback)
+    with caplog.at_level(logging.INFO, logger="flask_oauth_recover"):
+        page = other.client.get(callback)
 
     assert page.status_code == 500
     assert "This sign-in link is not valid" not in page.text
@@ -275,6 +278,8 @@ def test_another_instance_s_secret_key_is_named(
     assert "SECRET_KEY in the app&#39;s config" in page.text
     assert signals.names == ["configuration_error"]
     assert provider.token_requests == []
+    [line] = [r.getMessage() for r in ours(caplog) if r.levelname == "ERROR"]
+    assert "Fix: give every instance and worker the same SECRET_KEY" in line
 
 
 def test_airflow_s_wiped_session_store_is_named_not_the_cookie(
@@ -353,6 +358,36 @@ def test_superset_s_secret_key_is_named_where_superset_sets_it(
     assert (page.status_code, body["error"]) == (500, "secret_key_mismatch")
     [finding] = body["diagnosis"]
     assert "SECRET_KEY in superset_config.py" in finding["fix"]
+
+
+def test_try_again_goes_through_fab_s_login(provider: ProviderEmulator) -> None:
+    fab = fab_with(provider)
+    provider.fail_next_token_requests(502, "<html>Bad gateway</html>")
+    page, visited = provider.follow(fab.client, fab.start())
+    assert page.status_code == 503
+
+    again = fab.client.get(urlsplit(visited[-1]).path + "?oauth_recover=retry")
+    response, _ = provider.follow(fab.client, again)
+
+    assert again.location.startswith("/login/github?")
+    assert response.status_code == 200  # FAB's index: the retry has no next
+    assert fab.signed_in()
+
+
+def test_check_finds_airflow_s_callback_before_any_request(
+    provider: ProviderEmulator,
+) -> None:
+    # Airflow's views exist only once its app is built, after the security
+    # manager ran the one line; check makes no request.
+    fab = fab_with(provider, "airflow")
+
+    result = fab.app.test_cli_runner().invoke(args=["oauth-recover", "check"])
+
+    assert result.exit_code == 0, result.output
+    assert "Callback 'CustomAuthOAuthView.oauth_authorized'" in result.output
+    assert "owned by        Airflow" in result.output
+    assert "the path is /auth/oauth-authorized/github" in result.output
+    assert "webserver_config.py" in result.output
 
 
 def test_check_lists_fab_s_callback_and_probes_it(

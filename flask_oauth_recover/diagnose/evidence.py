@@ -52,17 +52,24 @@ class FrameworkSettings:
     :param name: the library's name, as its users know it.
     :param secret_key: where ``SECRET_KEY`` is set, e.g.
         ``"SECRET_KEY in superset_config.py"``.
+    :param secret_key_snippet: how to set it there, one value for every
+        instance.
     :param proxy_fix: the library's own switch for Werkzeug's ``ProxyFix``,
         e.g. ``"ENABLE_PROXY_FIX = True in superset_config.py"``.
     :param credentials: where a client's credential is set, given the
         client's name and ``"client_id"`` or ``"client_secret"``; ``None``
         when the library does not say.
+    :param mount: the path the library's app is served under by a server
+        of its own (Airflow's ``/auth``), which the app cannot see outside
+        a request.
     """
 
     name: str | None = None
     secret_key: str | None = None
+    secret_key_snippet: str | None = None
     proxy_fix: str | None = None
     credentials: Callable[[str, str], str | None] | None = None
+    mount: str = ""
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,11 @@ def _flask_session_id_verifies(app: Any, value: str) -> bool:
     return False
 
 
+_SECRET_KEY_SNIPPET = (
+    'app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]  # one value everywhere'
+)
+
+
 def secret_key_mismatch_finding(settings: FrameworkSettings) -> Finding:
     """The ``session.secret_key_mismatch`` finding, naming where the app's
     users set the key.
@@ -109,7 +114,7 @@ def secret_key_mismatch_finding(settings: FrameworkSettings) -> Finding:
             "expired."
         ),
         {"where": where},
-        'app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]  # one value everywhere',
+        settings.secret_key_snippet or _SECRET_KEY_SNIPPET,
     )
 
 

@@ -192,6 +192,8 @@ def _settings(security_manager: Any) -> FrameworkSettings:
             name="Superset",
             secret_key="SECRET_KEY in superset_config.py (or the SUPERSET_SECRET_KEY "
             "environment variable)",
+            secret_key_snippet="# superset_config.py, the same on every instance\n"
+            'SECRET_KEY = os.environ["SUPERSET_SECRET_KEY"]',
             proxy_fix="ENABLE_PROXY_FIX = True in superset_config.py",
             credentials=functools.partial(_provider_setting, "superset_config.py"),
         )
@@ -200,9 +202,13 @@ def _settings(security_manager: Any) -> FrameworkSettings:
             name="Airflow",
             secret_key="[api] secret_key in airflow.cfg (or the "
             "AIRFLOW__API__SECRET_KEY environment variable)",
+            secret_key_snippet="# the same value for every api-server and worker\n"
+            "AIRFLOW__API__SECRET_KEY=<one long random value>",
             proxy_fix="[fab] enable_proxy_fix = True in airflow.cfg (or "
             "AIRFLOW__FAB__ENABLE_PROXY_FIX=True)",
             credentials=functools.partial(_provider_setting, "webserver_config.py"),
+            # Airflow 3's API server serves FAB's Flask app under /auth.
+            mount="/auth",
         )
     return FrameworkSettings(
         name="Flask-AppBuilder",

@@ -157,9 +157,16 @@ class CustomAuthOAuthView(AuthOAuthView):  # type: ignore[misc]
 
 class AirflowStyleSecurityManager(SecurityManager):  # type: ignore[misc]
     """A security manager that registers its own OAuth view, as
-    ``FabAirflowSecurityManagerOverride`` does."""
+    ``FabAirflowSecurityManagerOverride`` does. It stands for Airflow's: the
+    extension tells Airflow from a plain FAB app by the module of that
+    class."""
 
     authoauthview = CustomAuthOAuthView
+
+
+AirflowStyleSecurityManager.__module__ = (
+    "airflow.providers.fab.auth_manager.security_manager.override"
+)
 
 
 class SupersetSecurityManager(SecurityManager):  # type: ignore[misc]
