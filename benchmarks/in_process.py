@@ -73,7 +73,7 @@ class Settings:
 
     rounds: int = 40
     calls: int = 300
-    logins: int = 25
+    logins: int = 40
     failures: int = 10
     warmup: int = 50
     a_a: bool = False
