@@ -18,6 +18,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from dataclasses import field
@@ -140,6 +141,19 @@ def _keep(
 # -- imports ---------------------------------------------------------------------
 
 
+#: Where the children keep their bytecode: installed packages have theirs,
+#: and a checkout run with PYTHONDONTWRITEBYTECODE would compile the
+#: extension on every start, which no installed copy does.
+BYTECODE = tempfile.TemporaryDirectory(prefix="bench-pycache-")
+
+
+def child_environment() -> dict[str, str]:
+    """This process's environment, bytecode kept under :data:`BYTECODE`."""
+    environment = dict(os.environ, PYTHONPYCACHEPREFIX=BYTECODE.name)
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    return environment
+
+
 def run_child(code: str, *options: str) -> tuple[Sample, str]:
     """Run ``python -c code``; its CPU time (user + system, from the
     kernel's accounting of the finished process), its wall time, and what
@@ -149,6 +163,7 @@ def run_child(code: str, *options: str) -> tuple[Sample, str]:
         [sys.executable, *options, "-c", code],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env=child_environment(),
     )
     assert process.stderr is not None
     errors = process.stderr.read().decode()
@@ -168,7 +183,7 @@ def import_time(rounds: int) -> Rounds:
     names = list(codes)
     cpu: dict[str, list[float]] = {name: [] for name in names}
     wall: dict[str, list[float]] = {name: [] for name in names}
-    for name in names:  # warm the file cache
+    for name in names:  # warm the file cache, write the bytecode
         run_child(codes[name])
     for round_number in range(rounds):
         for name in names if round_number % 2 == 0 else names[::-1]:

@@ -207,6 +207,8 @@ def interval(bounds: tuple[float, float], digits: int = 1) -> str:
 
 
 def quartile_range(bounds: tuple[float, float], digits: int = 0) -> str:
+    if bounds[1] >= 1000:
+        digits = 0
     return f"{bounds[0]:.{digits}f}-{bounds[1]:.{digits}f}"
 
 
@@ -268,7 +270,7 @@ def print_in_process(
     for key, label in labels.items():
         if key in figures.routes:
             rows += paired_rows(label, figures.routes[key])
-    print_rows(rows, (44, 9, 14, 9, 14, 13, 18))
+    print_rows(rows, (44, 9, 14, 9, 14, 13, 20))
     print(
         f"{settings.rounds} paired rounds per row; a round's figure is the median "
         f"of {settings.calls} calls per side ({settings.logins} logins for the "
