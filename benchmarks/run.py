@@ -457,13 +457,12 @@ def main(argv: list[str] | None = None) -> None:
         with pinned_apart(emulator_pid) as pinned:
             print("In process, paired rounds:")
             figures = in_process.measure(settings, provider)
-        found = (
-            footprint.Footprint()
-            if args.a_a
-            else footprint.measure(provider, import_rounds)
-        )
+        found = None
+        if not args.a_a and (not only or "footprint" in only):
+            print("Footprint:")
+            found = footprint.measure(provider, import_rounds)
     print_in_process(figures, settings, pinned)
-    if not args.a_a:
+    if found is not None:
         print_footprint(found)
 
 
