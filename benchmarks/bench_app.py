@@ -31,6 +31,7 @@ def create_app(
     wrapped: bool | None = None,
     provider_url: str | None = None,
     client_secret: str = DEFAULT_CLIENT_SECRET,
+    extension: Any = None,
 ) -> Flask:
     """Build one variant.
 
@@ -40,6 +41,9 @@ def create_app(
         ``None``.
     :param client_secret: the client secret; a wrong one makes every token
         request fail with ``incorrect_client_credentials`` (the error page).
+    :param extension: the ``OAuthRecover`` class to use when ``wrapped``
+        (another revision's, for ``compare.py``); this checkout's when
+        ``None``.
     """
     if wrapped is None:
         wrapped = os.environ.get("WRAPPED", "1") == "1"
@@ -61,9 +65,10 @@ def create_app(
     decorate: Callable[[Callable[..., Any]], Callable[..., Any]] = _unchanged
     if wrapped:
         # Imported here: the bare variant never loads the extension.
-        from flask_oauth_recover import OAuthRecover
+        if extension is None:
+            from flask_oauth_recover import OAuthRecover as extension
 
-        decorate = OAuthRecover(app).callback("github")
+        decorate = extension(app).callback("github")
 
     @app.route("/health")
     def health() -> str:
