@@ -102,11 +102,12 @@ def _set(response: Response, value: str) -> None:
     # costs more than the rest of a finished login's record (the Expires
     # date it computes, the quoting checks); the value is URL-safe base64,
     # digits and dots, and Max-Age alone is what every browser honours.
-    secure = "; Secure" if request.is_secure else ""
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    secure = "; Secure" if current.is_secure else ""
     response.headers.add(
         "Set-Cookie",
         f"{COOKIE_NAME}={value}; Max-Age={REPLAY_SECONDS}{secure}; HttpOnly; "
-        f"Path={_callback_path(request.script_root + request.path)}; SameSite=Lax",
+        f"Path={_callback_path(current.script_root + current.path)}; SameSite=Lax",
     )
 
 
