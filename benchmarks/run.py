@@ -241,6 +241,7 @@ def paired_rows(name: str, rounds: Rounds) -> list[tuple[str, ...]]:
                 quartile_range(Spread(paired.with_).iqr, 1),
                 f"{paired.difference:+.2f}",
                 interval(paired.difference_interval, 2),
+                f"{paired.ratio:.3f}",
             )
         )
     return rows
@@ -259,7 +260,16 @@ def print_in_process(
 ) -> None:
     """The paired figures, and how they stand against the goals."""
     rows: list[tuple[str, ...]] = [
-        ("µs per request", WITHOUT, "IQR", WITH, "IQR", "with-without", "95% CI"),
+        (
+            "µs per request",
+            WITHOUT,
+            "IQR",
+            WITH,
+            "IQR",
+            "with-without",
+            "95% CI",
+            "ratio",
+        ),
     ]
     labels = {
         "anonymous": "unrelated route, anonymous",
@@ -270,13 +280,14 @@ def print_in_process(
     for key, label in labels.items():
         if key in figures.routes:
             rows += paired_rows(label, figures.routes[key])
-    print_rows(rows, (44, 9, 14, 9, 14, 13, 20))
+    print_rows(rows, (44, 9, 14, 9, 14, 13, 20, 7))
     print(
         f"{settings.rounds} paired rounds per row; a round's figure is the median "
         f"of {settings.calls} calls per side ({settings.logins} logins for the "
         "callback), the sides taking turns call by call; the columns are medians "
         "over rounds with their interquartile range, the difference the median "
-        "of the paired differences with its 95% confidence interval."
+        "of the paired differences with its 95% confidence interval, the ratio "
+        "the median of the paired ratios (with / without)."
     )
     if pinned:
         print("This process and the emulator each ran on a CPU of their own.")
