@@ -1,8 +1,9 @@
 """The app the benchmark measures, with and without the extension.
 
-The two variants are the same app, the same Authlib login and the same
-callback body; the only difference is ``OAuthRecover`` and its decorator.
-Cookie sessions, so that no session store adds noise.
+The variants are the same app, the same Authlib login and the same callback
+body; the only difference is ``OAuthRecover(app)`` and
+``@recover.callback``. Cookie sessions, as in most apps, so that no
+session store adds noise.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
 from flask import Flask
 from flask import redirect
@@ -19,19 +19,30 @@ from flask import session
 from flask import url_for
 from werkzeug.wrappers import Response
 
-from flask_oauth_recover import OAuthRecover
 from flask_oauth_recover.testing import DEFAULT_CLIENT_ID
 from flask_oauth_recover.testing import DEFAULT_CLIENT_SECRET
 
 SECRET_KEY = "benchmark-secret-not-for-production"
+#: Where the callback sends a signed-in user.
+PROFILE = "/profile"
 
 
-def create_app(wrapped: bool | None = None, provider_url: str | None = None) -> Flask:
+def create_app(
+    wrapped: bool | None = None,
+    provider_url: str | None = None,
+    client_secret: str = DEFAULT_CLIENT_SECRET,
+    extension: Any = None,
+) -> Flask:
     """Build one variant.
 
     :param wrapped: use the extension; from ``WRAPPED`` (``1``/``0``) when
         ``None``.
     :param provider_url: the provider emulator; from ``PROVIDER_URL`` when
+        ``None``.
+    :param client_secret: the client secret; a wrong one makes every token
+        request fail with ``incorrect_client_credentials`` (the error page).
+    :param extension: the ``OAuthRecover`` class to use when ``wrapped``
+        (another revision's, for ``compare.py``); this checkout's when
         ``None``.
     """
     if wrapped is None:
@@ -43,7 +54,7 @@ def create_app(wrapped: bool | None = None, provider_url: str | None = None) -> 
     oauth.register(
         "github",
         client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
+        client_secret=client_secret,
         authorize_url=f"{base}/login/oauth/authorize",
         access_token_url=f"{base}/login/oauth/access_token",
         api_base_url=f"{base}/api/",
@@ -53,10 +64,15 @@ def create_app(wrapped: bool | None = None, provider_url: str | None = None) -> 
     )
     decorate: Callable[[Callable[..., Any]], Callable[..., Any]] = _unchanged
     if wrapped:
-        decorate = OAuthRecover(app).callback("github")
+        # Imported here: the bare variant never loads the extension.
+        if extension is None:
+            from flask_oauth_recover import OAuthRecover as extension
+
+        decorate = extension(app).callback("github")
 
     @app.route("/health")
     def health() -> str:
+        """An unrelated route, for anyone."""
         return "ok"
 
     @app.route("/login")
@@ -71,24 +87,12 @@ def create_app(wrapped: bool | None = None, provider_url: str | None = None) -> 
         token = oauth.github.authorize_access_token()
         user = oauth.github.get("user", token=token).json()
         session["user"] = user["login"]
-        return redirect("/profile")
+        return redirect(PROFILE)
 
-    @app.route("/profile")
+    @app.route(PROFILE)
     def profile() -> str:
+        """An unrelated route that reads the session a login left."""
         return f"signed in as {session.get('user')}"
-
-    @app.route("/no-io")
-    @decorate
-    def no_io() -> Response:
-        """A callback that does no I/O: what the wrapper alone costs."""
-        session["user"] = "octocat"
-        return redirect("/profile")
-
-    @app.route("/fails/<error>")
-    @decorate
-    def fails(error: str) -> Response:
-        """A callback whose token exchange failed with ``error``, no I/O."""
-        raise OAuthError(error=error, description="benchmark")
 
     return app
 

@@ -1,239 +1,255 @@
-"""The success path measured in process: no HTTP server between the
-benchmark and the app, so the figures carry the app's own work only.
+"""What a user pays, measured in one process: the same app built twice
+(bare Authlib, and with ``OAuthRecover(app)`` + ``@recover.callback``),
+driven by :class:`browser.Browser` through each app's WSGI callable, the
+two sides taking turns call by call (see :mod:`paired`).
 
-The two variants of ``bench_app`` are built side by side in this process
-and driven through Flask's test client. A login's token exchange and user
-request still go over loopback HTTP to the provider emulator, which runs
-in a process of its own (see ``run.py``): in a thread here it would take
-the GIL while the callback waits on it, and the callback's timings would
-carry the emulator's Python work and the switches between the two threads.
+The provider emulator runs in a process of its own (see ``run.py``), so
+its Python work never lands in this thread's CPU time; the callback's
+token exchange and user request go to it over loopback HTTP from inside
+the app's own view, unchanged: ``authorize_access_token()`` then
+``get("user")``, as in production.
 
-Measured, in paired rounds where each side goes first as often as the
-other:
+Measured, each in paired rounds:
 
-1. the full login callback (token exchange and user request included),
-   one fresh browser per login, only the callback request timed; the two
-   sides take turns login by login;
-2. the no-I/O callback view, the WSGI app called directly: what the
-   wrapper alone costs, in µs;
-3. on the wrapped side only, the error page and the restart redirect.
-
-Each round's figure is the median of its calls; the collector is paused
-inside a round so that a collection does not land on one side only.
+- an unrelated route, anonymous (``/health``);
+- an unrelated route for a signed-in user (``/profile``), with the cookies
+  the browser holds after a real login on that side;
+- the login route (``/login``): the state is minted there;
+- the successful login callback, one fresh browser per login, only the
+  callback request timed;
+- on the wrapped side only, in turns with each other: the restart redirect
+  (the provider refused the code: ``bad_verification_code``) and the
+  error page (a wrong client secret: ``incorrect_client_credentials``),
+  both on the real path through ``authorize_access_token``.
 """
 
 from __future__ import annotations
 
 import functools
-import math
-import statistics
-import time
+import json
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import parse_qsl
-from urllib.parse import urlencode
+from dataclasses import field
 from urllib.parse import urlsplit
 
 import requests
+from bench_app import PROFILE
 from bench_app import create_app
+from browser import TIMEOUT
+from browser import Answer
+from browser import Browser
+from browser import authorize
+from browser import call
+from browser import environ_for
 from flask import Flask
 from paired import WITH
 from paired import WITHOUT
-from paired import Paired
+from paired import Measurement
+from paired import Rounds
+from paired import Sample
 from paired import alternating
-from paired import collector_paused
-from paired import interleaved
-from werkzeug.test import EnvironBuilder
 
-TIMEOUT = 15.0
+#: The wrapped side's failure paths.
+RESTART = "restart"
+ERROR_PAGE = "error page"
+FAILURES = "failures"
+#: What can be measured, by name.
+MEASUREMENTS = ("anonymous", "signed in", "login", "callback", FAILURES)
 
 
 @dataclass
 class Settings:
-    """How long to measure in process.
+    """How long to measure.
 
     :param rounds: paired rounds of each measurement.
-    :param logins: logins per side per round.
-    :param calls: no-I/O calls per side per round.
-    :param failures: error-page and restart calls per round.
-    :param warmup: logins and calls per side before the first round.
+    :param calls: calls per side per round, for a route.
+    :param logins: logins per side per round, for the callback.
+    :param failures: failure-path logins per kind per round.
+    :param warmup: calls or logins per side before the first round.
     :param a_a: both sides without the extension: what the figures read
-        when there is nothing to find, i.e. their noise and bias.
+        when there is nothing to find.
+    :param only: the measurements to take (:data:`MEASUREMENTS`); all when
+        empty.
     """
 
-    rounds: int = 30
-    logins: int = 20
-    calls: int = 400
-    failures: int = 100
+    rounds: int = 40
+    calls: int = 300
+    logins: int = 40
+    failures: int = 10
     warmup: int = 50
     a_a: bool = False
+    only: frozenset[str] = frozenset()
 
 
 @dataclass
 class Figures:
-    """Per-round medians in µs, side by side, and the wrapped side's
-    failure paths."""
+    """Per-round medians of each measurement."""
 
-    login: Paired
-    no_io: Paired
-    error_page: float
-    restart: float
-    logins: int
-    a_a: bool = False
+    routes: dict[str, Rounds] = field(default_factory=dict)
+    failures: Rounds | None = None
 
 
 def build_apps(provider: str, a_a: bool = False) -> dict[str, Flask]:
-    """The bare and the wrapped variant, against ``provider``; with
-    ``a_a``, two bare ones."""
+    """The bare and the wrapped variant; with ``a_a``, two bare ones."""
     return {
         WITHOUT: create_app(wrapped=False, provider_url=provider),
         WITH: create_app(wrapped=not a_a, provider_url=provider),
     }
 
 
-# -- a full login ----------------------------------------------------------------
+# -- one login -------------------------------------------------------------------
 
 
-def login_callback_us(app: Flask, browser: requests.Session) -> float:
-    """One login in a fresh browser; the microseconds its callback took.
-
-    The authorization step goes to the emulator through ``browser`` and is
-    not timed; the callback's own token exchange and user request go over
-    loopback HTTP from inside the view, as in production.
-    """
-    client = app.test_client()
-    login = client.get("/login")
-    if login.status_code != 302 or login.location is None:
+def log_in(app: Flask, http: requests.Session) -> tuple[Browser, Answer]:
+    """A login in a fresh browser: the browser after it, and the callback's
+    answer (the only request timed)."""
+    browser = Browser(app)
+    login = browser.get("/login")
+    if login.status != 302 or login.location is None:
         raise RuntimeError(f"/login answered {login.status}")
-    authorize = browser.get(login.location, allow_redirects=False, timeout=TIMEOUT)
-    callback = authorize.headers.get("Location")
-    if not authorize.is_redirect or callback is None:
-        raise RuntimeError(f"the emulator answered {authorize.status_code}")
-    started = time.perf_counter_ns()
-    response = client.get(callback)
-    elapsed = time.perf_counter_ns() - started
-    if response.status_code != 302 or response.location != "/profile":
-        raise RuntimeError(f"the callback answered {response.status}, not a login")
-    return elapsed / 1e3
+    callback = browser.get(authorize(http, login.location))
+    return browser, callback
 
 
-# -- one view, called directly ---------------------------------------------------
+def successful_callback(app: Flask, http: requests.Session) -> Sample:
+    """One login; its callback's time."""
+    _, callback = log_in(app, http)
+    if callback.status != 302 or callback.location != PROFILE:
+        raise RuntimeError(f"the callback answered {callback.status}, not a login")
+    return callback.sample
 
 
-def callback_environ(app: Flask, path: str) -> dict[str, Any]:
-    """A WSGI environ for a callback on ``path`` whose state is pending in
-    the session cookie, as after a real login."""
-    client = app.test_client()
-    login = client.get("/login")
-    state = dict(parse_qsl(urlsplit(login.location or "").query))["state"]
-    cookie = client.get_cookie("session")
-    if cookie is None:
-        raise RuntimeError("/login set no session cookie")
-    builder = EnvironBuilder(
-        path=path,
-        base_url="http://127.0.0.1:5000",
-        query_string=urlencode({"code": "0123456789abcdef0123", "state": state}),
-        headers=[("Cookie", f"session={cookie.value}")],
-    )
-    try:
-        return builder.get_environ()
-    finally:
-        builder.close()
+def signed_in_browser(app: Flask, http: requests.Session) -> Browser:
+    """A browser just after a real login."""
+    browser, callback = log_in(app, http)
+    if callback.location != PROFILE:
+        raise RuntimeError("the login did not sign in")
+    return browser
 
 
-def call_round(app: Flask, environ: dict[str, Any], calls: int) -> float:
-    """The median time of one WSGI call, response body consumed, in µs."""
-    statuses: list[str] = []
+def reject_next_code(http: requests.Session, provider: str) -> None:
+    """Have the emulator refuse the next token request's code, as GitHub
+    does a used or expired one (``bad_verification_code``)."""
+    http.post(
+        f"{provider}/_emulator/faults",
+        data=json.dumps({"fault": "reject_codes", "n": 1}),
+        timeout=TIMEOUT,
+    ).raise_for_status()
 
-    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
-        statuses.append(status)
 
-    timings: list[int] = []
-    wsgi_app = app.wsgi_app
-    with collector_paused():
-        for _ in range(calls):
-            fresh = dict(environ)
-            started = time.perf_counter_ns()
-            body = wsgi_app(fresh, start_response)
-            for _chunk in body:
-                pass
-            close = getattr(body, "close", None)
-            if close is not None:
-                close()
-            timings.append(time.perf_counter_ns() - started)
-    if statuses[-1][:1] not in ("2", "3", "5"):
-        raise RuntimeError(f"unexpected status {statuses[-1]}")
-    return statistics.median(timings) / 1e3
+def restarted_callback(app: Flask, http: requests.Session, provider: str) -> Sample:
+    """A login whose code the provider refuses; the callback's time (the
+    restart redirect)."""
+    reject_next_code(http, provider)
+    _, callback = log_in(app, http)
+    location = callback.location or ""
+    if callback.status != 302 or not location.startswith(provider):
+        raise RuntimeError(f"the callback answered {callback.status}, not a restart")
+    return callback.sample
+
+
+def error_page_callback(app: Flask, http: requests.Session) -> Sample:
+    """A login with a wrong client secret; the callback's time (the
+    configuration page)."""
+    _, callback = log_in(app, http)
+    if callback.status != 500 or b"<html" not in callback.body:
+        raise RuntimeError(f"the callback answered {callback.status}, not a page")
+    return callback.sample
+
+
+def route(app: Flask, url: str, browser: Browser | None = None) -> Measurement:
+    """GET ``url`` again and again with the cookies ``browser`` holds (none
+    when ``None``), never keeping what it sets."""
+    path = urlsplit(url).path
+    cookie = browser.cookie_header(path) if browser is not None else ""
+    template = environ_for(url, cookie)
+
+    def measure() -> Sample:
+        answer = call(app, dict(template))
+        if answer.status != 200:
+            raise RuntimeError(f"{url} answered {answer.status}")
+        return answer.sample
+
+    return measure
+
+
+def login_route(app: Flask) -> Measurement:
+    """GET ``/login`` as a fresh visitor: the state is minted and saved."""
+    template = environ_for("/login")
+
+    def measure() -> Sample:
+        answer = call(app, dict(template))
+        if answer.status != 302:
+            raise RuntimeError(f"/login answered {answer.status}")
+        return answer.sample
+
+    return measure
 
 
 # -- all of it -------------------------------------------------------------------
 
 
-def measure(settings: Settings, provider: str, verbose: bool = False) -> Figures:
-    """Build both variants against ``provider`` and measure them.
+def measure(settings: Settings, provider: str) -> Figures:
+    """Build the variants against ``provider`` and measure them.
 
     :param settings: rounds and calls.
     :param provider: the emulator's base URL, on loopback.
-    :param verbose: print each round's figures.
     """
     apps = build_apps(provider, settings.a_a)
-    with requests.Session() as browser:
-        print(
-            f"In process: {settings.rounds} rounds of {settings.logins} logins "
-            "per side, the sides taking turns ..."
-        )
-        logins = {
-            side: functools.partial(login_callback_us, app, browser)
-            for side, app in apps.items()
-        }
-        alternating(logins, 1, settings.warmup)
-        login = Paired.of(alternating(logins, settings.rounds, settings.logins))
-
-    print(
-        f"In process: {settings.rounds} paired rounds of {settings.calls} "
-        "no-I/O calls per side ..."
-    )
-    environs = {side: callback_environ(app, "/no-io") for side, app in apps.items()}
-    for side, app in apps.items():
-        call_round(app, environs[side], settings.warmup)
-    no_io = Paired.of(
-        interleaved(
-            {
-                side: functools.partial(call_round, app, environs[side], settings.calls)
-                for side, app in apps.items()
-            },
-            settings.rounds,
-        )
-    )
-
-    failures = {"error page": [math.nan], "restart": [math.nan]}
-    if not settings.a_a:  # a bare app has no failure pages to time
-        wrapped = apps[WITH]
-        failures = interleaved(
-            {
-                name: functools.partial(
-                    call_round,
-                    wrapped,
-                    callback_environ(wrapped, f"/fails/{error}"),
-                    settings.failures,
-                )
-                for name, error in (
-                    ("error page", "incorrect_client_credentials"),
-                    ("restart", "bad_verification_code"),
-                )
-            },
-            max(settings.rounds // 3, 2),
-        )
-    if verbose:
-        for name, paired in (("login callback", login), ("no-I/O", no_io)):
-            for side, figures in ((WITHOUT, paired.without), (WITH, paired.with_)):
-                rounds = " ".join(f"{figure:.1f}" for figure in figures)
-                print(f"  {name} µs, {side:>7}: {rounds}")
-    return Figures(
-        login=login,
-        no_io=no_io,
-        error_page=statistics.median(failures["error page"]),
-        restart=statistics.median(failures["restart"]),
-        logins=2 * settings.rounds * settings.logins,
-        a_a=settings.a_a,
-    )
+    figures = Figures()
+    rounds, calls, warmup = settings.rounds, settings.calls, settings.warmup
+    with requests.Session() as http:
+        browsers = {side: signed_in_browser(app, http) for side, app in apps.items()}
+        plan: list[tuple[str, dict[str, Measurement], int]] = [
+            (
+                "anonymous",
+                {side: route(app, "/health") for side, app in apps.items()},
+                calls,
+            ),
+            (
+                "signed in",
+                {
+                    side: route(app, PROFILE, browsers[side])
+                    for side, app in apps.items()
+                },
+                calls,
+            ),
+            ("login", {side: login_route(app) for side, app in apps.items()}, calls),
+            (
+                "callback",
+                {
+                    side: functools.partial(successful_callback, app, http)
+                    for side, app in apps.items()
+                },
+                settings.logins,
+            ),
+        ]
+        for name, sides, per_round in plan:
+            if settings.only and name not in settings.only:
+                continue
+            print(f"  {name}: {rounds} rounds of {per_round} calls per side ...")
+            figures.routes[name] = alternating(
+                sides, rounds, per_round, min(warmup, per_round * 2)
+            )
+        if not settings.a_a and (not settings.only or FAILURES in settings.only):
+            wrapped = apps[WITH]
+            misconfigured = create_app(
+                wrapped=True, provider_url=provider, client_secret="wrong-secret"
+            )
+            print(
+                f"  restart and error page: {rounds} rounds of "
+                f"{settings.failures} logins each ..."
+            )
+            figures.failures = alternating(
+                {
+                    RESTART: functools.partial(
+                        restarted_callback, wrapped, http, provider
+                    ),
+                    ERROR_PAGE: functools.partial(
+                        error_page_callback, misconfigured, http
+                    ),
+                },
+                rounds,
+                settings.failures,
+                warmup=2,
+            )
+    return figures

@@ -1,37 +1,28 @@
-"""What flask-oauth-recover costs, side by side with the same app without it.
+"""What flask-oauth-recover costs a user, side by side with the same app
+without it.
 
 Run from the repository root::
 
-    python benchmarks/run.py               # everything, about 90 seconds
-    python benchmarks/run.py --in-process  # the in-process figures only
-    python benchmarks/run.py --gunicorn    # the gunicorn figures only
-    python benchmarks/run.py --quick       # a smoke run, numbers not meaningful
+    python benchmarks/run.py            # everything, about 3 minutes
+    python benchmarks/run.py --quick    # a smoke run, numbers not meaningful
+    python benchmarks/run.py --a-a      # both sides bare: the noise floor
 
-The provider emulator runs in a process of its own on a loopback port. Two
-modes, each comparing the two variants of ``bench_app.py`` (bare Authlib,
-and the same app with ``OAuthRecover`` and ``@recover.callback``):
+The provider emulator runs in a process of its own on a loopback port; this
+process and the emulator are pinned to a CPU each when there are two. The
+app is built twice in this process (``bench_app.py``: bare Authlib, and the
+same app with ``OAuthRecover(app)`` + ``@recover.callback``) and the two
+take turns call by call (``paired.py``), timed in thread CPU time and on
+the wall clock: see ``in_process.py`` for the requests measured and
+``footprint.py`` for the bytes and imports. ``breakdown.py`` is the
+diagnostic that says where the callback's time goes.
 
-- in process (``in_process.py``): both variants built here and driven
-  through Flask's test client; the full login callback, its token exchange
-  going over loopback HTTP to the emulator, and the no-I/O callback view,
-  whose difference is the wrapper's own cost in µs; then the error page and
-  the restart redirect;
-- under gunicorn, two workers each: the success-path callback over real
-  HTTP, latency and login throughput; then recovery from a rejected code
-  end to end, with its extra round trips.
-
-Every comparison runs in interleaved rounds (without, with, with, without,
-...) so that drift on the machine hits both sides alike. Medians
-throughout; ratios are with / without, the headline one the median of the
-ratios of each pair of rounds. Only loopback addresses; the run ends on
-its own (``--deadline``). Not part of the test suite.
+Not part of the test suite; the run ends on its own (``--deadline``).
 """
 
 from __future__ import annotations
 
 import argparse
 import ctypes
-import json
 import logging
 import os
 import platform
@@ -41,18 +32,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from collections.abc import Iterator
-from contextlib import ExitStack
 from contextlib import contextmanager
-from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import IO
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
@@ -60,11 +46,15 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import footprint  # noqa: E402
 import in_process  # noqa: E402
+from paired import CPU  # noqa: E402
+from paired import WALL  # noqa: E402
 from paired import WITH  # noqa: E402
 from paired import WITHOUT  # noqa: E402
 from paired import Paired  # noqa: E402
-from paired import interleaved  # noqa: E402
+from paired import Rounds  # noqa: E402
+from paired import Spread  # noqa: E402
 
 EMULATOR = """
 import sys, threading
@@ -72,37 +62,21 @@ from flask_oauth_recover.testing import ProviderEmulator
 ProviderEmulator().start(int(sys.argv[1]))
 threading.Event().wait()
 """
-TIMEOUT = 15.0
 #: ``prctl`` option: the signal a child gets when its parent dies.
 PR_SET_PDEATHSIG = 1
 
-
-@dataclass
-class Figures:
-    """Medians over HTTP, per side, and of the with / without ratios of
-    each pair of rounds (the two halves of a pair ran back to back, so
-    their ratio is the least affected by drift on the machine)."""
-
-    latency_ms: dict[str, float]
-    throughput: dict[str, float]
-    logins: dict[str, int]
-    latency_ratio: float
-    throughput_ratio: float
-    latency_ratios: list[float]
+#: Goals (issue 17), in µs of CPU over the bare app: the route, the goal,
+#: and the tolerance within which +0 counts as met (the noise).
+GOALS = {
+    "anonymous": 0.5,
+    "signed in": 3.0,
+    "callback": 45.0,
+}
+STRETCH_CALLBACK = 25.0
+SESSION_BYTES_GOAL = 48
 
 
-@dataclass
-class Settings:
-    """How long and how hard to measure under gunicorn."""
-
-    rounds: int
-    seconds: float
-    clients: int
-    recoveries: int
-    verbose: bool = False
-
-
-# -- servers -------------------------------------------------------------------
+# -- the emulator --------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -138,23 +112,22 @@ def die_with_parent() -> None:
 
 
 @contextmanager
-def serve(
-    command: list[str], env: dict[str, str], health: str, what: str
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``command`` until the block ends; its output goes to a log file,
-    shown if it fails to start."""
+def emulator() -> Iterator[tuple[str, int]]:
+    """The provider emulator in a process of its own; yields its base URL
+    and process id."""
+    port = free_port()
+    provider = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            command,
+            [sys.executable, "-c", EMULATOR, str(port)],
             cwd=REPO,
-            env={**os.environ, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=die_with_parent if sys.platform == "linux" else None,
         )
         try:
-            wait_for(health, process, what, log)
-            yield process
+            wait_for(f"{provider}/_emulator/health", process, "emulator", log)
+            yield provider, process.pid
         finally:
             process.terminate()
             try:
@@ -162,17 +135,6 @@ def serve(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-@contextmanager
-def emulator() -> Iterator[tuple[str, int]]:
-    """The provider emulator in a process of its own; yields its base URL
-    and process id."""
-    port = free_port()
-    provider = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-c", EMULATOR, str(port)]
-    with serve(command, {}, f"{provider}/_emulator/health", "emulator") as process:
-        yield provider, process.pid
 
 
 def set_cpus(pid: int, cpus: set[int]) -> None:
@@ -188,12 +150,8 @@ def set_cpus(pid: int, cpus: set[int]) -> None:
 @contextmanager
 def pinned_apart(other: int) -> Iterator[bool]:
     """For the block, run this thread on one CPU and process ``other`` on
-    another; yields whether it could (Linux, two CPUs or more).
-
-    The test client and the emulator then never wait for each other's time
-    slice, nor migrate between CPUs mid-measurement, which on a 2-CPU
-    machine narrows the spread of the login rounds.
-    """
+    another; yields whether it could (Linux, two CPUs or more). Neither
+    then migrates between CPUs mid-measurement."""
     if sys.platform != "linux":
         yield False
         return
@@ -211,27 +169,6 @@ def pinned_apart(other: int) -> Iterator[bool]:
         set_cpus(other, theirs)
 
 
-def gunicorn(
-    port: int, wrapped: bool, provider: str
-) -> tuple[list[str], dict[str, str]]:
-    """The command and environment for one app variant."""
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        "2",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--pythonpath",
-        str(HERE),
-        "--log-level",
-        "error",
-        "bench_app:create_app()",
-    ]
-    return command, {"WRAPPED": "1" if wrapped else "0", "PROVIDER_URL": provider}
-
-
 def end_by(seconds: float) -> None:
     """Stop the run with an error after ``seconds``, cleaning up on the way
     out: whatever hangs, the benchmark ends on its own."""
@@ -241,181 +178,6 @@ def end_by(seconds: float) -> None:
 
     signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
-
-
-# -- over HTTP -------------------------------------------------------------------
-
-
-@dataclass
-class Login:
-    """One login: the callback's latency and the browser's requests."""
-
-    callback_seconds: float
-    requests: int
-    authorizations: int
-    final_status: int
-
-
-def log_in(app_url: str, provider: str) -> Login:
-    """A full login as a browser does it, following every redirect."""
-    http = requests.Session()
-    response = http.get(f"{app_url}/login", allow_redirects=False, timeout=TIMEOUT)
-    count, authorizations, callback_seconds = 1, 0, 0.0
-    while response.is_redirect:
-        url = response.headers["Location"]
-        if url.startswith("/"):
-            url = app_url + url
-        is_callback = urlsplit(url).path == "/callback"
-        started = time.perf_counter()
-        response = http.get(url, allow_redirects=False, timeout=TIMEOUT)
-        if is_callback:
-            callback_seconds += time.perf_counter() - started
-        count += 1
-        authorizations += url.startswith(provider)
-        if count > 20:
-            raise RuntimeError("redirect loop")
-    return Login(callback_seconds, count, authorizations, response.status_code)
-
-
-@dataclass
-class Load:
-    """What one side did in one round."""
-
-    latencies: list[float]
-    logins: int
-    seconds: float
-
-    @property
-    def throughput(self) -> float:
-        return self.logins / self.seconds
-
-
-def load(app_url: str, provider: str, seconds: float, clients: int) -> Load:
-    """``clients`` browsers logging in back to back for ``seconds``."""
-    latencies: list[float] = []
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def browser() -> None:
-        while time.monotonic() < stop:
-            login = log_in(app_url, provider)
-            if login.final_status != 200:
-                raise RuntimeError(f"login ended on HTTP {login.final_status}")
-            with lock:
-                latencies.append(login.callback_seconds)
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=browser) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return Load(latencies, len(latencies), time.monotonic() - started)
-
-
-def reject_next_code(provider: str) -> None:
-    """Ask the emulator to answer the next token request bad_verification_code."""
-    answer = requests.post(
-        f"{provider}/_emulator/faults",
-        data=json.dumps({"fault": "reject_codes", "n": 1}),
-        timeout=TIMEOUT,
-    )
-    answer.raise_for_status()
-
-
-def measure_gunicorn(
-    settings: Settings, provider: str
-) -> tuple[Figures, dict[str, float]]:
-    """Start both variants under gunicorn, then measure the success path
-    and recovery over HTTP."""
-    ports = {side: free_port() for side in (WITHOUT, WITH)}
-    apps = {side: f"http://127.0.0.1:{port}" for side, port in ports.items()}
-    with ExitStack() as stack:
-        for side, url in apps.items():
-            command, env = gunicorn(ports[side], side == WITH, provider)
-            stack.enter_context(
-                serve(command, env, f"{url}/health", f"gunicorn ({side})")
-            )
-        figures = measure_http(settings, provider, apps)
-        recovery = measure_recovery(settings, provider, apps)
-    return figures, recovery
-
-
-def measure_http(settings: Settings, provider: str, apps: dict[str, str]) -> Figures:
-    """Success-path logins against both gunicorn servers, interleaved."""
-    print(
-        f"Under gunicorn: {settings.rounds} interleaved rounds of "
-        f"{settings.seconds:g} s per side, {settings.clients} browsers at once ..."
-    )
-    for url in apps.values():  # warm up: imports, pools, caches
-        load(url, provider, min(1.0, settings.seconds), settings.clients)
-    loads: dict[str, list[Load]] = {side: [] for side in apps}
-
-    def one_side(side: str) -> Callable[[], float]:
-        def run() -> float:
-            result = load(apps[side], provider, settings.seconds, settings.clients)
-            loads[side].append(result)
-            return result.throughput
-
-        return run
-
-    interleaved({side: one_side(side) for side in apps}, settings.rounds)
-    if settings.verbose:
-        for side, rounds in loads.items():
-            medians = " ".join(
-                f"{statistics.median(r.latencies) * 1e3:.2f}" for r in rounds
-            )
-            print(f"  {side:>7}: callback ms per round: {medians}")
-    ratios = [
-        statistics.median(w.latencies) / statistics.median(o.latencies)
-        for o, w in zip(loads[WITHOUT], loads[WITH], strict=True)
-    ]
-    return Figures(
-        latency_ms={
-            side: statistics.median(statistics.median(r.latencies) for r in rounds)
-            * 1e3
-            for side, rounds in loads.items()
-        },
-        throughput={
-            side: statistics.median(r.throughput for r in rounds)
-            for side, rounds in loads.items()
-        },
-        logins={side: sum(r.logins for r in rounds) for side, rounds in loads.items()},
-        latency_ratio=statistics.median(ratios),
-        latency_ratios=ratios,
-        throughput_ratio=statistics.median(
-            w.throughput / o.throughput
-            for o, w in zip(loads[WITHOUT], loads[WITH], strict=True)
-        ),
-    )
-
-
-def measure_recovery(
-    settings: Settings, provider: str, apps: dict[str, str]
-) -> dict[str, float]:
-    """Logins on the wrapped server with and without a rejected code."""
-    print("Recovery: logins whose first code the provider rejects ...")
-    normal = [log_in(apps[WITH], provider) for _ in range(settings.recoveries)]
-    recovered = []
-    for _ in range(settings.recoveries):
-        reject_next_code(provider)
-        recovered.append(log_in(apps[WITH], provider))
-    reject_next_code(provider)
-    unwrapped = log_in(apps[WITHOUT], provider)
-    if any(login.final_status != 200 for login in normal + recovered):
-        raise RuntimeError("a wrapped login did not end signed in")
-
-    def median(logins: list[Login], attribute: str) -> float:
-        return float(statistics.median(getattr(login, attribute) for login in logins))
-
-    return {
-        "extra trips": median(recovered, "authorizations")
-        - median(normal, "authorizations"),
-        "extra requests": median(recovered, "requests") - median(normal, "requests"),
-        "normal ms": median(normal, "callback_seconds") * 1e3,
-        "recovered ms": median(recovered, "callback_seconds") * 1e3,
-        "without status": float(unwrapped.final_status),
-    }
 
 
 # -- report ----------------------------------------------------------------------
@@ -432,7 +194,7 @@ def machine() -> str:
     except OSError:
         pass
     packages = ", ".join(
-        f"{name} {version(name)}" for name in ("Flask", "Authlib", "gunicorn")
+        f"{name} {version(name)}" for name in ("Flask", "Werkzeug", "Authlib")
     )
     return (
         f"{platform.system()} {platform.release()}, {model}, "
@@ -440,16 +202,20 @@ def machine() -> str:
     )
 
 
-def ratio(without: float, with_: float) -> str:
-    return f"{with_ / without:.3f}" if without else "-"
+def interval(bounds: tuple[float, float], digits: int = 1) -> str:
+    return f"[{bounds[0]:+.{digits}f}, {bounds[1]:+.{digits}f}]"
 
 
-def print_rows(rows: list[tuple[str, ...]]) -> None:
+def quartile_range(bounds: tuple[float, float], digits: int = 0) -> str:
+    if bounds[1] >= 1000:
+        digits = 0
+    return f"{bounds[0]:.{digits}f}-{bounds[1]:.{digits}f}"
+
+
+def print_rows(rows: list[tuple[str, ...]], widths: tuple[int, ...]) -> None:
     """A table: a label column, then right-aligned figures."""
-    widths = (44, 11, 11, 8, 18)
     print()
-    for row in rows:
-        label, *figures = row
+    for label, *figures in rows:
         print(
             f"{label:<{widths[0]}}"
             + "".join(
@@ -460,121 +226,181 @@ def print_rows(rows: list[tuple[str, ...]]) -> None:
     print()
 
 
-def print_in_process(figures: in_process.Figures, pinned: bool) -> None:
-    """The in-process results and how they stand against the targets."""
-    login, no_io = figures.login, figures.no_io
-
-    def interval(bounds: tuple[float, float], digits: int) -> str:
-        return f"{bounds[0]:.{digits}f} to {bounds[1]:.{digits}f}"
-
-    def paired_row(label: str, paired: Paired) -> tuple[str, ...]:
-        return (
-            label,
-            f"{paired.median_without:.1f}",
-            f"{paired.median_with:.1f}",
-            f"{paired.ratio:.3f}",
-            interval(paired.ratio_interval, 3),
+def paired_rows(name: str, rounds: Rounds) -> list[tuple[str, ...]]:
+    """CPU and wall rows of one paired measurement: each side's median
+    [IQR], the median paired difference [95 % CI]."""
+    rows: list[tuple[str, ...]] = []
+    for clock in (CPU, WALL):
+        paired: Paired = rounds.paired(clock)
+        rows.append(
+            (
+                f"{name}, {clock}",
+                f"{paired.median_without:.1f}",
+                quartile_range(Spread(paired.without).iqr, 1),
+                f"{paired.median_with:.1f}",
+                quartile_range(Spread(paired.with_).iqr, 1),
+                f"{paired.difference:+.2f}",
+                interval(paired.difference_interval, 2),
+                f"{paired.ratio:.3f}",
+            )
         )
+    return rows
 
-    def cost_row(label: str, paired: Paired) -> tuple[str, ...]:
-        return (
-            label,
-            "",
-            f"{paired.difference:+.1f}",
-            "",
-            interval(paired.difference_interval, 1),
-        )
 
-    rows = [
-        ("In process (µs)", WITHOUT, WITH, "ratio", "95% CI"),
-        paired_row("login callback, token exchange included", login),
-        cost_row("  its cost (median of paired differences)", login),
-        paired_row("no-I/O callback view", no_io),
-        cost_row("  the wrapper's own cost (idem)", no_io),
+def verdict(difference: float, bounds: tuple[float, float], goal: float) -> str:
+    if bounds[1] <= goal:
+        return "met"
+    if difference <= goal:
+        return "met at the median (the interval reaches past it)"
+    return f"NOT met, by {difference - goal:.1f} µs"
+
+
+def print_in_process(
+    figures: in_process.Figures, settings: in_process.Settings, pinned: bool
+) -> None:
+    """The paired figures, and how they stand against the goals."""
+    rows: list[tuple[str, ...]] = [
+        (
+            "µs per request",
+            WITHOUT,
+            "IQR",
+            WITH,
+            "IQR",
+            "with-without",
+            "95% CI",
+            "ratio",
+        ),
     ]
-    if not figures.a_a:
-        rows += [
-            ("error page render", "-", f"{figures.error_page:.0f}"),
-            ("restart redirect", "-", f"{figures.restart:.0f}"),
-        ]
-    print_rows(rows)
-
-    def verdict(met: bool) -> str:
-        return "met" if met else "NOT met"
-
+    labels = {
+        "anonymous": "unrelated route, anonymous",
+        "signed in": "unrelated route, signed in",
+        "login": "login route (state minted)",
+        "callback": "login callback (real token exchange)",
+    }
+    for key, label in labels.items():
+        if key in figures.routes:
+            rows += paired_rows(label, figures.routes[key])
+    print_rows(rows, (44, 9, 14, 9, 14, 13, 20, 7))
     print(
-        f"{figures.logins} logins in process, {len(login.ratios)} pairs of "
-        "rounds; each round's figure is the median of its calls; ratios and "
-        "costs are medians over the pairs, with their 95% confidence interval."
+        f"{settings.rounds} paired rounds per row; a round's figure is the median "
+        f"of {settings.calls} calls per side ({settings.logins} logins for the "
+        "callback), the sides taking turns call by call; the columns are medians "
+        "over rounds with their interquartile range, the difference the median "
+        "of the paired differences with its 95% confidence interval, the ratio "
+        "the median of the paired ratios (with / without)."
     )
     if pinned:
         print("This process and the emulator each ran on a CPU of their own.")
-    if figures.a_a:
+    if figures.failures is not None:
+        failure_rows: list[tuple[str, ...]] = [
+            ("wrapped side only, µs", "cpu", "IQR", "wall", "IQR")
+        ]
+        for name in (in_process.RESTART, in_process.ERROR_PAGE):
+            cpu, wall = (
+                figures.failures.single(CPU, name),
+                figures.failures.single(WALL, name),
+            )
+            failure_rows.append(
+                (
+                    f"{name} (callback, real token exchange)",
+                    f"{cpu.median:.0f}",
+                    quartile_range(cpu.iqr),
+                    f"{wall.median:.0f}",
+                    quartile_range(wall.iqr),
+                )
+            )
+        print_rows(failure_rows, (44, 9, 14, 9, 14))
+    if settings.a_a:
         print(
-            "A/A run: both sides without the extension; the 'with' column is a "
-            "second bare app, so any cost shown is noise or bias."
+            "A/A run: both sides are the bare app; every difference above is "
+            "the noise floor (or a bias of the method)."
         )
         return
-    print(
-        f"Targets: login callback ratio <= 1.01: {login.ratio:.3f}, "
-        f"{verdict(login.ratio <= 1.01)}; the wrapper's own cost <= 10 µs: "
-        f"{no_io.difference:.1f} µs, {verdict(no_io.difference <= 10)}."
+    print("Goals (CPU, with - without):")
+    for key, goal in GOALS.items():
+        if key not in figures.routes:
+            continue
+        paired = figures.routes[key].paired(CPU)
+        print(
+            f"  {labels[key]}: {paired.difference:+.2f} µs "
+            f"{interval(paired.difference_interval, 2)}, goal <= +{goal:g}: "
+            f"{verdict(paired.difference, paired.difference_interval, goal)}"
+        )
+    if "callback" not in figures.routes:
+        return
+    callback = figures.routes["callback"].paired(CPU)
+    stretch = verdict(
+        callback.difference, callback.difference_interval, STRETCH_CALLBACK
     )
+    print(f"  login callback, stretch goal <= +{STRETCH_CALLBACK:g}: {stretch}")
 
 
-def print_gunicorn(figures: Figures, recovery: dict[str, float]) -> None:
-    """The results over HTTP, side by side."""
-    latency, throughput = figures.latency_ms, figures.throughput
-    print_rows(
-        [
-            ("Under gunicorn, 2 workers each", WITHOUT, WITH, "ratio"),
+def print_footprint(found: footprint.Footprint) -> None:
+    """Bytes and imports."""
+    rows: list[tuple[str, ...]] = [
+        ("session cookie after a login", "bytes", "keys", "sent to /profile")
+    ]
+    bare = found.session[WITHOUT].value_bytes
+    for label, cookie in found.session.items():
+        ours = [key for key in found.session_keys[label] if "oauth_recover" in key]
+        rows.append(
             (
-                "success callback latency, median (ms)",
-                f"{latency[WITHOUT]:.2f}",
-                f"{latency[WITH]:.2f}",
-                f"{figures.latency_ratio:.3f}",
-            ),
-            (
-                "login throughput, median (logins/s)",
-                f"{throughput[WITHOUT]:.1f}",
-                f"{throughput[WITH]:.1f}",
-                f"{figures.throughput_ratio:.3f}",
-            ),
-            (
-                "rejected code: how the login ends",
-                f"HTTP {recovery['without status']:.0f}",
-                "signed in",
-            ),
-            (
-                "rejected code: extra trips to the provider",
-                "-",
-                f"{recovery['extra trips']:g} (max 1)",
-            ),
-            (
-                "rejected code: extra browser requests",
-                "-",
-                f"{recovery['extra requests']:g}",
-            ),
-            (
-                "rejected code vs normal login: callback ms",
-                f"{recovery['normal ms']:.2f}",
-                f"{recovery['recovered ms']:.2f}",
-                ratio(recovery["normal ms"], recovery["recovered ms"]),
-            ),
-        ]
-    )
-    overhead = (figures.latency_ratio - 1) * 100
+                label,
+                f"{cookie.value_bytes} ({cookie.value_bytes - bare:+d})",
+                ", ".join(found.session_keys[label]) + (" OURS" if ours else ""),
+                found.sent_to_unrelated_route[label].split("=", 1)[0] or "-",
+            )
+        )
+    print_rows(rows, (32, 12, 30, 20))
+    if found.callback_cookie:
+        rows = [("callback cookie (oauth_recover)", "value", "Set-Cookie", "Path")]
+        for label, cookie in found.callback_cookie.items():
+            rows.append(
+                (
+                    label,
+                    f"{cookie.value_bytes} B",
+                    f"{cookie.header_bytes} B",
+                    cookie.path,
+                )
+            )
+        print_rows(rows, (32, 10, 12, 12))
+        print(
+            "The callback cookie is scoped to the callback's path: the browser "
+            "sends it only there (a repeat of the callback, 'try again'), never "
+            "to any other route, and it expires after 10 minutes."
+        )
+    with_extra = found.session[WITH].value_bytes - bare
+    verdict_text = "met" if with_extra <= SESSION_BYTES_GOAL else "NOT met"
     print(
-        f"{figures.logins[WITHOUT]} + {figures.logins[WITH]} logins over HTTP. "
-        f"Success-path callback latency, with / without (median of paired "
-        f"rounds): {overhead:+.2f}%; the pairs ranged "
-        f"{(min(figures.latency_ratios) - 1) * 100:+.1f}% to "
-        f"{(max(figures.latency_ratios) - 1) * 100:+.1f}%."
+        f"Session bytes of ours after a login: {with_extra:+d} "
+        f"(goal <= {SESSION_BYTES_GOAL}): {verdict_text}."
     )
-    print(
-        "Last row: the wrapped app, a normal login's callback time against a "
-        "rejected-code login's two callbacks."
-    )
+    if found.import_time is not None:
+        importing = found.import_time.paired(CPU)
+        wall = found.import_time.paired(WALL)
+        print(
+            f"\nProcess start-up importing Flask, requests and Authlib's Flask "
+            f"client: {importing.median_without:.1f} ms CPU "
+            f"(IQR {quartile_range(Spread(importing.without).iqr, 1)}); adding "
+            f"import flask_oauth_recover: {importing.difference:+.1f} ms CPU "
+            f"{interval(importing.difference_interval, 1)}, "
+            f"{wall.difference:+.1f} ms wall {interval(wall.difference_interval, 1)} "
+            f"({len(importing.without)} paired process starts)."
+        )
+    if found.importtime_us:
+        cumulative = found.importtime_us
+        print(
+            f"python -X importtime, cumulative for flask_oauth_recover: median "
+            f"{statistics.median(cumulative) / 1e3:.1f} ms "
+            f"(range {min(cumulative) / 1e3:.1f}-{max(cumulative) / 1e3:.1f}, "
+            f"{len(cumulative)} runs); {found.imported_modules} modules added."
+        )
+    if found.babel:
+        stages = "; ".join(
+            f"{stage}: {'yes' if loaded else 'no'}"
+            for stage, loaded in found.babel.items()
+        )
+        print(f"Babel imported? {stages}.")
 
 
 # -- main ------------------------------------------------------------------------
@@ -582,59 +408,53 @@ def print_gunicorn(figures: Figures, recovery: dict[str, float]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments, measure, print the tables."""
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        epilog="Without --in-process or --gunicorn, both modes run.",
-    )
-    mode = parser.add_argument_group("modes")
-    mode.add_argument(
-        "--in-process", action="store_true", help="the in-process figures"
-    )
-    mode.add_argument("--gunicorn", action="store_true", help="the gunicorn figures")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run")
-    parser.add_argument("--verbose", action="store_true", help="per-round figures")
     parser.add_argument(
-        "--deadline", type=float, help="seconds before giving up (default: 1800)"
-    )
-    local = parser.add_argument_group("in process")
-    defaults = in_process.Settings()
-    local.add_argument(
-        "--local-rounds", type=int, default=defaults.rounds, help="paired rounds"
-    )
-    local.add_argument(
-        "--logins", type=int, default=defaults.logins, help="per side per round"
-    )
-    local.add_argument(
         "--a-a",
         action="store_true",
-        help="both sides without the extension, to see the figures' noise",
+        help="both sides without the extension: the figures' noise floor",
     )
-    local.add_argument(
+    defaults = in_process.Settings()
+    parser.add_argument(
+        "--rounds", type=int, default=defaults.rounds, help="paired rounds"
+    )
+    parser.add_argument(
         "--calls",
         type=int,
         default=defaults.calls,
-        help="no-I/O calls per side per round",
+        help="route calls per side per round",
     )
-    served = parser.add_argument_group("under gunicorn")
-    served.add_argument("--rounds", type=int, default=6, help="paired rounds")
-    served.add_argument("--seconds", type=float, default=5.0, help="per side per round")
-    served.add_argument("--clients", type=int, default=2, help="concurrent browsers")
-    served.add_argument(
-        "--recoveries", type=int, default=30, help="logins per recovery side"
+    parser.add_argument(
+        "--logins", type=int, default=defaults.logins, help="logins per side per round"
+    )
+    parser.add_argument(
+        "--import-rounds", type=int, default=20, help="paired process starts"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[*in_process.MEASUREMENTS, "footprint"],
+        help="take only this measurement (repeatable)",
+    )
+    parser.add_argument(
+        "--deadline", type=float, help="seconds before giving up (default: 1800)"
     )
     args = parser.parse_args(argv)
-    both = not (args.in_process or args.gunicorn)
-    settings = Settings(
-        args.rounds, args.seconds, args.clients, args.recoveries, args.verbose
+    only = frozenset(args.only or ())
+    settings = in_process.Settings(
+        rounds=args.rounds,
+        calls=args.calls,
+        logins=args.logins,
+        a_a=args.a_a,
+        only=only,
     )
-    local_settings = in_process.Settings(
-        rounds=args.local_rounds, logins=args.logins, calls=args.calls, a_a=args.a_a
-    )
+    import_rounds = args.import_rounds
     if args.quick:
-        settings = Settings(2, 0.5, 2, 3, args.verbose)
-        local_settings = in_process.Settings(
-            rounds=4, logins=5, calls=50, failures=20, warmup=10, a_a=args.a_a
+        settings = in_process.Settings(
+            rounds=4, calls=30, logins=4, failures=2, warmup=5, a_a=args.a_a, only=only
         )
+        import_rounds = 3
     end_by(args.deadline or (300 if args.quick else 1800))
 
     # The extension logs every failure; the benchmark keeps the records but
@@ -645,19 +465,16 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"Machine: {machine()}")
     with emulator() as (provider, emulator_pid):
-        local_figures, pinned = None, False
-        if both or args.in_process:
-            with pinned_apart(emulator_pid) as pinned:
-                local_figures = in_process.measure(
-                    local_settings, provider, args.verbose
-                )
-        served_figures = None
-        if both or args.gunicorn:
-            served_figures = measure_gunicorn(settings, provider)
-    if local_figures is not None:
-        print_in_process(local_figures, pinned)
-    if served_figures is not None:
-        print_gunicorn(*served_figures)
+        with pinned_apart(emulator_pid) as pinned:
+            print("In process, paired rounds:")
+            figures = in_process.measure(settings, provider)
+        found = None
+        if not args.a_a and (not only or "footprint" in only):
+            print("Footprint:")
+            found = footprint.measure(provider, import_rounds)
+    print_in_process(figures, settings, pinned)
+    if found is not None:
+        print_footprint(found)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import Flask
 from flask import after_this_request
 from flask import current_app
 from flask import g
@@ -37,6 +38,7 @@ from .classify import Failure
 from .classify import FailureKind
 from .classify import classify
 from .clients import CAUGHT_KEY
+from .clients import EXTENSION_KEY
 from .clients import caught_failure
 from .clients import link_hosts
 from .clients import provider_hosts
@@ -149,6 +151,11 @@ class CallbackRun:
         #: The library that owns this callback, if one does.
         self.framework = framework
         req = request._get_current_object()  # type: ignore[attr-defined]
+        # Each looked up once: a context-local lookup is the commonest step
+        # on the success path.
+        self.request = req
+        self.app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        self.g = g._get_current_object()
         self.environ: dict[str, Any] = req.environ
         # The app's own code (Authlib) parses the same query or form.
         self.values: Values = req.args if req.method == "GET" else req.form
@@ -167,8 +174,8 @@ class CallbackRun:
         except BaseException:
             release_claims(None)
             raise
-        if CLAIMS_KEY in vars(g._get_current_object()):
-            response = current_app.make_response(rv)
+        if CLAIMS_KEY in vars(self.g):
+            response = self.app.make_response(rv)
             release_claims(response)
             return response
         return rv
@@ -231,7 +238,7 @@ class CallbackRun:
             if handled is None:
                 raise
             return handled
-        request_globals = vars(g._get_current_object())
+        request_globals = vars(self.g)
         if CAUGHT_KEY in request_globals:
             caught = caught_failure()
             if isinstance(caught, Exception):
@@ -244,9 +251,9 @@ class CallbackRun:
             # No code was spent: nothing to remember, and Flask makes the
             # response itself, as without the extension.
             return rv  # type: ignore[no-any-return]
-        response = current_app.make_response(rv)
+        response = self.app.make_response(rv)
         location = response.location if 300 <= response.status_code < 400 else None
-        if not location or _netloc(location) not in ("", request.host):
+        if not location or _netloc(location) not in ("", self.request.host):
             location = f"{request.script_root}/"
         remember_finished(response, self.client_name, state, location)
         record_success(location)
@@ -256,7 +263,7 @@ class CallbackRun:
         """Claim the callback for ``state``, pending in this session; when a
         request of the same browser holds it (a double click), wait for it
         and answer as it did. ``None``: this request goes on."""
-        app_state = current_state()
+        app_state = self.app.extensions[EXTENSION_KEY]
         if claim_callback(
             self.client,
             state,
@@ -360,9 +367,8 @@ class CallbackRun:
             else:
                 self.session.pop("_flashes")
 
-    @staticmethod
-    def _max_age() -> int:
-        return int(current_app.config["OAUTH_RECOVER_STATE_MAX_AGE"])
+    def _max_age(self) -> int:
+        return int(self.app.config["OAUTH_RECOVER_STATE_MAX_AGE"])
 
     def _failed(
         self,

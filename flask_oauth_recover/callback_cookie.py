@@ -12,6 +12,7 @@ is signed with the app's secret key and bound to the app and the client
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from urllib.parse import quote
@@ -24,7 +25,6 @@ from .signing import b64
 from .signing import sign
 from .signing import unb64
 from .signing import verify
-from .state import uri_digest
 
 #: The cookie's name.
 COOKIE_NAME = "oauth_recover"
@@ -47,23 +47,19 @@ def remember_finished(
     :param location: where the callback sent the user (a path or a URL on
         this host).
     """
-    fields = (
-        _FINISHED,
-        uri_digest(state),
-        str(int(time.time())),
-        b64(location.encode()),
-    )
-    _set(response, client_name, ".".join(fields))
+    payload = f"{_FINISHED}.{int(time.time())}.{b64(location.encode())}"
+    # The state is signed, not sent: the record verifies only for it.
+    _set(response, f"{payload}.{sign(_bound(payload, state), client_name, _PURPOSE)}")
 
 
 def finished_location(client_name: str, state: str) -> str | None:
     """Where a finished login with ``state`` sent the user, if this browser
     finished it lately."""
-    fields = _read(client_name)
-    if fields is None or len(fields) != 4 or fields[0] != _FINISHED:
+    fields = _read(client_name, state)
+    if fields is None or len(fields) != 3 or fields[0] != _FINISHED:
         return None
-    _, digest, finished_at, location = fields
-    if digest != uri_digest(state) or not finished_at.isdigit():
+    _, finished_at, location = fields
+    if not finished_at.isdigit():
         return None
     if time.time() - int(finished_at) >= REPLAY_SECONDS:
         return None
@@ -81,7 +77,8 @@ def remember_recipe(response: Response, client_name: str, recipe: Recipe) -> Non
     :param recipe: what the login asked for.
     """
     data = json.dumps([recipe.redirect_uri, recipe.params], separators=(",", ":"))
-    _set(response, client_name, f"{_RECIPE}.{b64(data.encode())}")
+    payload = f"{_RECIPE}.{b64(data.encode())}"
+    _set(response, f"{payload}.{sign(payload, client_name, _PURPOSE)}")
 
 
 def remembered_recipe(client_name: str) -> Recipe | None:
@@ -100,28 +97,39 @@ def remembered_recipe(client_name: str) -> Recipe | None:
     return Recipe(redirect_uri, {str(k): str(v) for k, v in params.items()})
 
 
-def _set(response: Response, client_name: str, payload: str) -> None:
-    response.set_cookie(
-        COOKIE_NAME,
-        f"{payload}.{sign(payload, client_name, _PURPOSE)}",
-        max_age=REPLAY_SECONDS,
-        path=_callback_path(),
-        secure=request.is_secure,
-        httponly=True,
-        samesite="Lax",
+def _set(response: Response, value: str) -> None:
+    # Written out rather than through set_cookie: werkzeug's dump_cookie
+    # costs more than the rest of a finished login's record (the Expires
+    # date it computes, the quoting checks); the value is URL-safe base64,
+    # digits and dots, and Max-Age alone is what every browser honours.
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    secure = "; Secure" if current.is_secure else ""
+    response.headers.add(
+        "Set-Cookie",
+        f"{COOKIE_NAME}={value}; Max-Age={REPLAY_SECONDS}{secure}; HttpOnly; "
+        f"Path={_callback_path(current.script_root + current.path)}; SameSite=Lax",
     )
 
 
-def _read(client_name: str) -> list[str] | None:
+def _read(client_name: str, state: str | None = None) -> list[str] | None:
     value = request.cookies.get(COOKIE_NAME)
     if not value:
         return None
     payload, _, mac = value.rpartition(".")
-    if not payload or not verify(payload, mac, client_name, _PURPOSE):
+    signed = payload if state is None else _bound(payload, state)
+    if not payload or not verify(signed, mac, client_name, _PURPOSE):
         return None
     return payload.split(".")
 
 
-def _callback_path() -> str:
-    # As the browser sends it: the cookie comes back only to this path.
-    return quote(request.script_root + request.path, safe="/:@!$&'()*+,;=-._~")
+def _bound(payload: str, state: str) -> str:
+    # A state never holds a NUL (read_callback_params refuses control
+    # characters), so the two cannot be shifted into each other.
+    return f"{payload}\0{state}"
+
+
+@functools.lru_cache(maxsize=256)
+def _callback_path(path: str) -> str:
+    # As the browser sends it: the cookie comes back only to this path. A
+    # semicolon is quoted, as it would end the attribute.
+    return quote(path, safe="/:@!$&'()*+,=-._~")

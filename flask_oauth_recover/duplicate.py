@@ -60,6 +60,10 @@ CLAIMS_KEY = "_oauth_recover_claims"
 _POLL_SECONDS = 0.05
 
 
+#: Guards the moment a claim finishes against a waiter arriving.
+_WAKE = threading.Lock()
+
+
 @dataclass
 class Claim:
     """One callback's claim on its state, in this worker.
@@ -73,8 +77,29 @@ class Claim:
     outcome: str = _PENDING
     session: MutableMapping[str, Any] | None = None
     page: Any = None
-    done: threading.Event = field(default_factory=threading.Event)
     expires: float = 0.0
+    finished: bool = False
+    # Made by the first waiter: most claims are never waited on, and an
+    # Event costs more than the rest of a claim.
+    _done: threading.Event | None = field(default=None, init=False, repr=False)
+
+    @property
+    def done(self) -> threading.Event:
+        """Set once the request holding the claim has finished."""
+        with _WAKE:
+            if self._done is None:
+                self._done = threading.Event()
+                if self.finished:
+                    self._done.set()
+            return self._done
+
+    def finish(self) -> None:
+        """Mark the claim finished and wake its waiters."""
+        with _WAKE:
+            self.finished = True
+            done = self._done
+        if done is not None:
+            done.set()
 
 
 class LocalClaims:
@@ -245,7 +270,7 @@ def release_claims(response: Response | None) -> None:
         claim.outcome = outcome
         if response is not None:
             claim.session = current
-        claim.done.set()
+        claim.finish()
 
 
 def _is_pending(value: object) -> bool:

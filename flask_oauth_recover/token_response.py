@@ -115,22 +115,23 @@ def install(client: Any) -> None:
 def check_response(resp: requests.Response) -> requests.Response:
     """The compliance hook: validate ``resp`` and normalize it to JSON."""
     _remember_request(resp)
-    retry_after = _retry_after(resp)
-    if resp.status_code >= 500 or resp.status_code == 429:
+    status = resp.status_code
+    if status >= 500 or status == 429:
         raise ProviderResponseError(
-            resp.status_code, "the provider reported an outage", retry_after
+            status, "the provider reported an outage", _retry_after(resp)
         )
-    if 300 <= resp.status_code < 400:
+    if 300 <= status < 400:
         # Only where redirects are not followed (check --probe): following
         # one would send the client secret wherever it points.
-        raise ProviderResponseError(resp.status_code, REDIRECTED, retry_after)
-    body = _parse_body(resp)
+        raise ProviderResponseError(status, REDIRECTED, _retry_after(resp))
+    content_type = _content_type(resp)
+    body = _parse_body(resp, content_type)
     if body is None:
         challenge = _challenge_error(resp)
         if challenge is not None:
             raise challenge
         raise ProviderResponseError(
-            resp.status_code, "the token response is not JSON", retry_after
+            status, "the token response is not JSON", _retry_after(resp)
         )
     error = body.get("error")
     if isinstance(error, str) and error:
@@ -138,7 +139,7 @@ def check_response(resp: requests.Response) -> requests.Response:
             error,
             _text(body.get("error_description")),
             _text(body.get("error_uri")),
-            status=resp.status_code,
+            status=status,
             error_codes=_error_codes(body.get("error_codes")),
             www_authenticate=resp.headers.get("WWW-Authenticate"),
         )
@@ -146,9 +147,9 @@ def check_response(resp: requests.Response) -> requests.Response:
         raise _error_object(error, resp)
     if not _carries_token(body):
         raise ProviderResponseError(
-            resp.status_code, "the token response has no access_token", retry_after
+            status, "the token response has no access_token", _retry_after(resp)
         )
-    if not _is_json(resp):
+    if content_type != "application/json":
         resp._content = json.dumps(body).encode()
         resp.headers["Content-Type"] = "application/json"
     # Parsed once: Authlib reads the token with resp.json() next.
@@ -186,13 +187,9 @@ def _content_type(resp: requests.Response) -> str:
     return resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
 
 
-def _is_json(resp: requests.Response) -> bool:
-    return _content_type(resp) == "application/json"
-
-
-def _parse_body(resp: requests.Response) -> dict[str, Any] | None:
+def _parse_body(resp: requests.Response, content_type: str) -> dict[str, Any] | None:
     text = resp.text
-    if _content_type(resp) == "application/x-www-form-urlencoded":
+    if content_type == "application/x-www-form-urlencoded":
         return dict(parse_qsl(text)) or None
     try:
         body = json.loads(text)

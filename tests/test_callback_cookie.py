@@ -121,31 +121,51 @@ def test_another_client_s_cookie_is_not_this_one_s(app: Flask) -> None:
     assert read(app, value, lambda: remembered_recipe("g")) is None
 
 
-def signed(app: Flask, payload: str, client: str = "g") -> str:
+def signed(
+    app: Flask, payload: str, client: str = "g", state: str | None = None
+) -> str:
+    """``payload`` signed as the extension signs a cookie; for ``state``,
+    as a finished login's record is."""
+    message = payload if state is None else f"{payload}\0{state}"
     with app.test_request_context():
-        return f"{payload}.{sign(payload, client, 'callback cookie v1')}"
+        return f"{payload}.{sign(message, client, 'callback cookie v1')}"
 
 
 @pytest.mark.parametrize(
     "payload",
     [
-        "d.{digest}.{at}",
-        "d.{digest}.{at}.{to}.extra",
-        "x.{digest}.{at}.{to}",
-        "d.{digest}.not-a-time.{to}",
-        "d.{digest}.{at}.%%%",
-        "d.{digest}.{at}." + b64(b"\xff\xfe"),
-        "r.{digest}.{at}.{to}",
+        "d.{at}",
+        "d.{at}.{to}.extra",
+        "x.{at}.{to}",
+        "d.not-a-time.{to}",
+        "d.{at}.%%%",
+        "d.{at}." + b64(b"\xff\xfe"),
+        "r.{at}.{to}",
     ],
 )
 def test_a_malformed_finished_record_is_ignored(
     app: Flask, clock: Clock, payload: str
 ) -> None:
-    from flask_oauth_recover.state import uri_digest
+    payload = payload.format(at=int(NOW), to=b64(b"/x"))
 
-    payload = payload.format(digest=uri_digest("s"), at=int(NOW), to=b64(b"/x"))
+    value = signed(app, payload, state="s")
+    assert read(app, value, lambda: finished_location("g", "s")) is None
 
+
+def test_a_finished_record_signed_without_its_state_is_ignored(
+    app: Flask, clock: Clock
+) -> None:
+    payload = f"d.{int(NOW)}.{b64(b'/x')}"
+
+    assert (
+        read(app, signed(app, payload, state="s"), lambda: finished_location("g", "s"))
+        == "/x"
+    )
     assert read(app, signed(app, payload), lambda: finished_location("g", "s")) is None
+    assert (
+        read(app, signed(app, payload, state="t"), lambda: finished_location("g", "s"))
+        is None
+    )
 
 
 def test_a_tampered_or_unsigned_cookie_is_ignored(app: Flask, clock: Clock) -> None:
