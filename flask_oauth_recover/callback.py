@@ -55,12 +55,8 @@ from .diagnose import session_cookie_verifies
 from .diagnose import snapshot_login
 from .diagnose import state_entry
 from .diagnose.evidence import FrameworkSettings
-from .duplicate import CLAIMS_KEY
+from .duplicate import Hold
 from .duplicate import claim_callback
-from .duplicate import record_outcome
-from .duplicate import record_restart
-from .duplicate import record_success
-from .duplicate import release_claims
 from .duplicate import wait_for_first_callback
 from .framework import Framework
 from .log_line import log_line
@@ -162,6 +158,8 @@ class CallbackRun:
         # The session object itself: Authlib reads it several times.
         self.session = session._get_current_object()  # type: ignore[attr-defined]
         self.state_entry: object = None
+        #: This request's claim on its state, when the session holds it.
+        self.hold: Hold | None = None
         self.flashes = 0
         self.signed: SignedState | None = None
         self.login: LoginSnapshot | None = None
@@ -172,11 +170,12 @@ class CallbackRun:
         try:
             rv = self._run(view, args, kwargs)
         except BaseException:
-            release_claims(None)
+            if self.hold is not None:
+                self.hold.release(None, self.app, self.session)
             raise
-        if CLAIMS_KEY in vars(self.g):
+        if self.hold is not None:
             response = self.app.make_response(rv)
-            release_claims(response)
+            self.hold.release(response, self.app, self.session)
             return response
         return rv
 
@@ -210,8 +209,13 @@ class CallbackRun:
             if finished is not None:
                 return no_store(redirect(finished))
             self.signed = self._read_signed(state)
+            app_state = current_state()
             if self.signed is not None and not first_use(
-                self.client, state, current_state().used_states, self._max_age()
+                self.client,
+                state,
+                app_state.used_states,
+                self._max_age(),
+                seen=app_state.claims.get,
             ):
                 # Whatever the first callback with it decided, a repeat is
                 # a stranger's link: it must not restart, page or alert.
@@ -256,7 +260,8 @@ class CallbackRun:
         if not location or _netloc(location) not in ("", self.request.host):
             location = f"{request.script_root}/"
         remember_finished(response, self.client_name, state, location)
-        record_success(location)
+        if self.hold is not None:
+            self.hold.finished(location)
         return response
 
     def _follow_first(self, state: str) -> Response | None:
@@ -264,13 +269,10 @@ class CallbackRun:
         request of the same browser holds it (a double click), wait for it
         and answer as it did. ``None``: this request goes on."""
         app_state = self.app.extensions[EXTENSION_KEY]
-        if claim_callback(
-            self.client,
-            state,
-            app_state.claims,
-            app_state.used_states,
-            self._max_age(),
-        ):
+        self.hold = claim_callback(
+            self.client, state, app_state.claims, self._max_age()
+        )
+        if self.hold is not None:
             return None
         first = wait_for_first_callback(self.client, state, app_state.claims)
         if first.restarted_to is not None:
@@ -406,7 +408,8 @@ class CallbackRun:
                 if answer is not None:
                     self._discard_flashes()
                 response = self._restart(params.state, history, recipe)
-                record_restart(response.location or "")
+                if self.hold is not None:
+                    self.hold.restarted(response.location or "")
                 return response
             kind = OutcomeKind.GAVE_UP
         elif failure.kind is FailureKind.CANCELLED:
@@ -569,7 +572,8 @@ class CallbackRun:
         """
         if announce:
             self._announce(outcome, alert=alert)
-            record_outcome(outcome)
+            if self.hold is not None:
+                self.hold.showed(outcome)
         if remember is not None:
             client_name = self.client_name
 

@@ -37,26 +37,23 @@ from dataclasses import field
 from typing import Any
 
 from flask import current_app
-from flask import g
 from flask import request
 from flask import session
 from werkzeug.wrappers import Response
 
-from .used_states import LocalRecord
 from .used_states import cache_add
 from .used_states import shared_cache
 from .used_states import state_key
 
-#: How long a pending claim holds, in case its worker dies, and how long
-#: this worker keeps a finished one for the duplicates of a double click.
+#: How long a pending claim holds in a shared cache, in case its worker
+#: dies; a released claim lasts as long as a signature (it is also the
+#: record that the state was used).
 CLAIM_SECONDS = 120
 #: Finished claims this worker keeps, with their sessions.
 LOCAL_CLAIMS = 1024
 _PENDING = "pending"
 _FINISHED = "finished "
 _RESTARTED = "restarted "
-#: Where a request keeps its claims in ``flask.g``.
-CLAIMS_KEY = "_oauth_recover_claims"
 _POLL_SECONDS = 0.05
 
 
@@ -113,14 +110,15 @@ class LocalClaims:
         self._claims: OrderedDict[str, Claim] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, key: str) -> Claim | None:
-        """A new claim on ``key``, or ``None`` when a live one exists."""
+    def take(self, key: str, seconds: float = CLAIM_SECONDS) -> Claim | None:
+        """A new claim on ``key`` for ``seconds``, or ``None`` when a live
+        one exists."""
         now = time.monotonic()
         with self._lock:
             held = self._claims.get(key)
             if held is not None and held.expires > now:
                 return None
-            claim = Claim(expires=now + CLAIM_SECONDS)
+            claim = Claim(expires=now + seconds)
             self._claims[key] = claim
             self._claims.move_to_end(key)
             claims = self._claims
@@ -151,56 +149,82 @@ class FirstOutcome:
     outcome: Any = None
 
 
+@dataclass
+class Hold:
+    """This request's claim on its callback's state: what the duplicates of
+    the callback will follow once it is released.
+
+    :param key: the state's key (:func:`.used_states.state_key`).
+    :param cache: the shared cache the claim is also in, if any.
+    :param claim: this worker's claim.
+    :param seconds: how long the shared cache keeps the released claim.
+    """
+
+    key: str
+    cache: Any
+    claim: Claim
+    seconds: int
+    outcome: str = _FINISHED
+
+    def restarted(self, url: str) -> None:
+        """Duplicates follow this request's restart to ``url``."""
+        self.outcome = _RESTARTED + url
+
+    def finished(self, location: str) -> None:
+        """Duplicates go where this request sent the user."""
+        self.outcome = _FINISHED + location
+
+    def showed(self, page: Any) -> None:
+        """Duplicates show the page this request shows for ``page`` (an
+        :class:`~flask_oauth_recover.Outcome`)."""
+        self.claim.page = page
+
+    def release(
+        self, response: Response | None, app: Any, store: MutableMapping[str, Any]
+    ) -> None:
+        """Mark the claim finished, with this request's session ``store``.
+
+        Waiters on other workers reload the session once the claim is
+        finished, so with a shared cache the session is saved first, here,
+        into ``response``: Flask's own save comes too late. ``None`` (the
+        view raised) releases without saving.
+        """
+        cache = self.cache
+        if cache is not None:
+            interface = app.session_interface
+            if response is not None and not interface.is_null_session(store):
+                interface.save_session(app, store, response)
+                # Saved: Flask need not save it (and set its cookie) again.
+                store.modified = False  # type: ignore[attr-defined]
+            cache.set(self.key, self.outcome, self.seconds)
+        claim = self.claim
+        claim.outcome = self.outcome
+        if response is not None:
+            claim.session = store
+        claim.finish()
+
+
 def claim_callback(
-    client: Any, state: str, claims: LocalClaims, used: LocalRecord, seconds: int
-) -> bool:
+    client: Any, state: str, claims: LocalClaims, seconds: int
+) -> Hold | None:
     """Claim the callback for ``state``, a state pending in this request's
-    session; ``False`` when another request holds it.
+    session; ``None`` when another request holds it.
 
     :param client: the client whose callback it is.
     :param state: the callback's ``state``.
     :param claims: this worker's claims.
-    :param used: this worker's record of used states (see
-        :mod:`.used_states`), which the claim also enters.
-    :param seconds: how long a used state is remembered.
+    :param seconds: how long the claim lasts once released, as the record
+        that the state was used (:mod:`.used_states`).
     """
     key = state_key(client, state)
     cache = shared_cache(client)
-    if cache is not None:
-        if not cache_add(cache, key, _PENDING, CLAIM_SECONDS):
-            return False
-    else:
-        used.add(key, seconds)
-    claim = claims.take(key)
+    if cache is not None and not cache_add(cache, key, _PENDING, CLAIM_SECONDS):
+        return None
+    seconds = max(seconds, CLAIM_SECONDS)
+    claim = claims.take(key, seconds)
     if claim is None:
-        return False
-    g.setdefault(CLAIMS_KEY, []).append(
-        [key, cache, claim, _FINISHED, max(seconds, CLAIM_SECONDS)]
-    )
-    return True
-
-
-def record_restart(url: str) -> None:
-    """Let duplicates of this request's callback follow its restart to
-    ``url`` (written to the claim when the request ends)."""
-    _record(_RESTARTED + url)
-
-
-def record_success(location: str) -> None:
-    """Let duplicates of this request's callback go where it sent the user."""
-    _record(_FINISHED + location)
-
-
-def record_outcome(outcome: Any) -> None:
-    """Let duplicates of this request's callback show the page it shows
-    for ``outcome`` (an :class:`~flask_oauth_recover.Outcome`)."""
-    for entry in g.get(CLAIMS_KEY, ()):
-        entry[2].page = outcome
-
-
-def _record(outcome: str) -> None:
-    for entry in g.get(CLAIMS_KEY, ()):
-        entry[3] = outcome
+        return None
+    return Hold(key, cache, claim, seconds)
 
 
 def wait_for_first_callback(
@@ -243,34 +267,6 @@ def wait_for_first_callback(
     if value.startswith(_FINISHED):
         return FirstOutcome(finished_to=value[len(_FINISHED) :] or None, outcome=page)
     return FirstOutcome(outcome=page)
-
-
-def release_claims(response: Response | None) -> None:
-    """Mark this request's claims finished, if it made any.
-
-    Waiters on other workers reload the session once the claim is
-    finished, so the session is saved first, here, into ``response``:
-    Flask's own save comes too late. ``None`` (the view raised) releases
-    without saving.
-    """
-    entries = g.pop(CLAIMS_KEY, None)
-    if not entries:
-        return
-    current = session._get_current_object()  # type: ignore[attr-defined]
-    if response is not None and any(entry[1] is not None for entry in entries):
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        interface = app.session_interface
-        if not interface.is_null_session(current):
-            interface.save_session(app, current, response)
-            # Saved: Flask need not save it (and set its cookie) again.
-            current.modified = False
-    for key, cache, claim, outcome, seconds in entries:
-        if cache is not None:
-            cache.set(key, outcome, seconds)
-        claim.outcome = outcome
-        if response is not None:
-            claim.session = current
-        claim.finish()
 
 
 def _is_pending(value: object) -> bool:

@@ -23,6 +23,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 #: States each worker remembers when the app has no shared cache.
@@ -101,7 +102,13 @@ def cache_add(cache: Any, key: str, value: str, seconds: int) -> bool:
     return True
 
 
-def first_use(client: Any, state: str, local: LocalRecord, seconds: int) -> bool:
+def first_use(
+    client: Any,
+    state: str,
+    local: LocalRecord,
+    seconds: int,
+    seen: Callable[[str], object] | None = None,
+) -> bool:
     """Record that a callback presented ``state``; ``False`` when one
     already had.
 
@@ -109,9 +116,13 @@ def first_use(client: Any, state: str, local: LocalRecord, seconds: int) -> bool
     :param state: the callback's ``state``.
     :param local: this worker's record, used when there is no shared cache.
     :param seconds: how long the record lasts (the signature's lifetime).
+    :param seen: this worker's other record of states, by key (the claims
+        of callbacks whose session held the state): a state there was used.
     """
     key = state_key(client, state)
     cache = shared_cache(client)
     if cache is not None:
         return cache_add(cache, key, _USED, seconds)
+    if seen is not None and seen(key) is not None:
+        return False
     return local.add(key, seconds)

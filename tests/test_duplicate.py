@@ -11,21 +11,16 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask import g
 from flask import session
 from werkzeug.wrappers import Response
 
 import flask_oauth_recover.duplicate as duplicate
 from flask_oauth_recover.duplicate import CLAIM_SECONDS
-from flask_oauth_recover.duplicate import CLAIMS_KEY
 from flask_oauth_recover.duplicate import LOCAL_CLAIMS
 from flask_oauth_recover.duplicate import FirstOutcome
+from flask_oauth_recover.duplicate import Hold
 from flask_oauth_recover.duplicate import LocalClaims
 from flask_oauth_recover.duplicate import claim_callback
-from flask_oauth_recover.duplicate import record_outcome
-from flask_oauth_recover.duplicate import record_restart
-from flask_oauth_recover.duplicate import record_success
-from flask_oauth_recover.duplicate import release_claims
 from flask_oauth_recover.duplicate import wait_for_first_callback
 from flask_oauth_recover.used_states import LocalRecord
 from flask_oauth_recover.used_states import first_use
@@ -72,6 +67,12 @@ class TimedCache(MemoryCache):
         super().set(key, value, timeout)
         self.timeouts[key] = timeout
 
+    def add(self, key: str, value: Any, timeout: int | None = None) -> bool:
+        added = super().add(key, value, timeout)
+        if added:
+            self.timeouts[key] = timeout
+        return added
+
 
 def client(cache: Any = None) -> Any:
     return SimpleNamespace(name="github", framework=SimpleNamespace(cache=cache))
@@ -108,21 +109,22 @@ def test_claims_are_bounded_and_expired_ones_dropped(clock: Clock) -> None:
     assert LocalClaims().limit == LOCAL_CLAIMS == 1024
 
 
-def test_a_claim_without_a_cache_is_this_worker_s_and_marks_the_state_used(
-    app: Flask, clock: Clock
-) -> None:
-    claims, used = LocalClaims(), LocalRecord()
+def test_a_claim_without_a_cache_is_this_worker_s(app: Flask, clock: Clock) -> None:
+    claims = LocalClaims()
     github = client()
 
     with app.test_request_context():
-        assert claim_callback(github, "s", claims, used, 600) is True
-        assert claim_callback(github, "s", claims, used, 600) is False
-        [entry] = g.get(CLAIMS_KEY)
+        hold = claim_callback(github, "s", claims, 600)
+        assert claim_callback(github, "s", claims, 600) is None
 
-    assert entry[:2] == [state_key(github, "s"), None]
-    assert entry[3:] == ["finished ", 600]
-    # A stranger with the same state, signed only, finds it used.
-    assert first_use(github, "s", used, 600) is False
+    assert hold is not None
+    assert (hold.key, hold.cache, hold.outcome) == (
+        state_key(github, "s"),
+        None,
+        "finished ",
+    )
+    assert hold.seconds == 600
+    assert hold.claim is claims.get(hold.key)
 
 
 def test_a_claim_with_a_cache_is_every_worker_s(app: Flask) -> None:
@@ -131,17 +133,23 @@ def test_a_claim_with_a_cache_is_every_worker_s(app: Flask) -> None:
     other_worker = LocalClaims()
 
     with app.test_request_context():
-        assert claim_callback(github, "s", LocalClaims(), LocalRecord(), 60) is True
-        [entry] = g.get(CLAIMS_KEY)
+        hold = claim_callback(github, "s", LocalClaims(), 60)
     with app.test_request_context():
-        assert claim_callback(github, "s", other_worker, LocalRecord(), 60) is False
-        assert g.get(CLAIMS_KEY) is None
+        assert claim_callback(github, "s", other_worker, 60) is None
+        assert other_worker.get(state_key(github, "s")) is None
 
     key = state_key(github, "s")
     assert cache.values == {key: "pending"}
-    assert entry[1] is cache
-    assert entry[4] == CLAIM_SECONDS  # never shorter than a claim
+    assert cache.timeouts == {key: CLAIM_SECONDS}
+    assert hold is not None and hold.cache is cache
+    assert hold.seconds == CLAIM_SECONDS  # never shorter than a claim
+    # The claim is the record that the state was used.
     assert first_use(github, "s", LocalRecord(), 600) is False
+
+
+def release(app: Flask, hold: Hold | None, response: Response | None) -> None:
+    assert hold is not None
+    hold.release(response, app, session._get_current_object())  # type: ignore[attr-defined]
 
 
 def test_release_hands_the_outcome_and_session_to_this_worker_s_duplicates(
@@ -150,12 +158,12 @@ def test_release_hands_the_outcome_and_session_to_this_worker_s_duplicates(
     claims = LocalClaims()
     github = client()
     with app.test_request_context():
-        claim_callback(github, "s", claims, LocalRecord(), 600)
+        hold = claim_callback(github, "s", claims, 600)
         session["user"] = "octocat"
-        record_success("/cart")
+        assert hold is not None
+        hold.finished("/cart")
         response = Response()
-        release_claims(response)
-        assert g.get(CLAIMS_KEY) is None
+        release(app, hold, response)
         first_session = session._get_current_object()  # type: ignore[attr-defined]
         assert session.modified  # Flask saves it itself: no cache here
         assert "Set-Cookie" not in response.headers
@@ -171,11 +179,12 @@ def test_release_saves_the_session_first_for_other_workers(app: Flask) -> None:
     cache = TimedCache()
     github = client(cache)
     with app.test_request_context():
-        claim_callback(github, "s", LocalClaims(), LocalRecord(), 900)
+        hold = claim_callback(github, "s", LocalClaims(), 900)
         session["user"] = "octocat"
-        record_restart("https://provider.example/authorize?state=t")
+        assert hold is not None
+        hold.restarted("https://provider.example/authorize?state=t")
         response = Response()
-        release_claims(response)
+        release(app, hold, response)
         assert not session.modified
 
     assert "session=" in response.headers["Set-Cookie"]
@@ -185,24 +194,20 @@ def test_release_saves_the_session_first_for_other_workers(app: Flask) -> None:
 
 
 def test_a_view_that_raised_releases_without_a_session(app: Flask) -> None:
+    cache = TimedCache()
     claims = LocalClaims()
-    github = client()
+    github = client(cache)
     with app.test_request_context():
-        claim_callback(github, "s", claims, LocalRecord(), 600)
-        release_claims(None)
+        hold = claim_callback(github, "s", claims, 600)
+        session["user"] = "octocat"
+        release(app, hold, None)
+        assert session.modified  # not saved early: there is no response
 
     claim = claims.get(state_key(github, "s"))
     assert claim is not None
     assert claim.done.is_set()
     assert (claim.outcome, claim.session) == ("finished ", None)
-
-
-def test_release_without_a_claim_does_nothing(app: Flask) -> None:
-    with app.test_request_context():
-        response = Response()
-        release_claims(response)
-
-    assert "Set-Cookie" not in response.headers
+    assert cache.values[state_key(github, "s")] == "finished "
 
 
 def first_request(
@@ -210,16 +215,16 @@ def first_request(
 ) -> None:
     """A first request that claims ``s``, records an outcome, and ends."""
     with app.test_request_context():
-        claim_callback(github, "s", claims, LocalRecord(), 600)
+        hold = claim_callback(github, "s", claims, 600)
         session.update(values)
-        record()
-        release_claims(Response())
+        record(hold)
+        release(app, hold, Response())
 
 
 def test_a_duplicate_follows_a_finished_first_with_its_session(app: Flask) -> None:
     claims = LocalClaims()
     github = client()
-    first_request(app, claims, github, lambda: record_success("/cart"), user="o")
+    first_request(app, claims, github, lambda hold: hold.finished("/cart"), user="o")
 
     with app.test_request_context():
         session["_state_github_s"] = {"data": "stale"}
@@ -232,7 +237,9 @@ def test_a_duplicate_follows_a_finished_first_with_its_session(app: Flask) -> No
 def test_a_duplicate_follows_a_restart(app: Flask) -> None:
     claims = LocalClaims()
     github = client()
-    first_request(app, claims, github, lambda: record_restart("https://p/a?state=t"))
+    first_request(
+        app, claims, github, lambda hold: hold.restarted("https://p/a?state=t")
+    )
 
     with app.test_request_context():
         outcome = wait_for_first_callback(github, "s", claims)
@@ -244,7 +251,7 @@ def test_a_duplicate_repeats_the_first_page(app: Flask) -> None:
     claims = LocalClaims()
     github = client()
     page = object()
-    first_request(app, claims, github, lambda: record_outcome(page))
+    first_request(app, claims, github, lambda hold: hold.showed(page))
 
     with app.test_request_context():
         outcome = wait_for_first_callback(github, "s", claims)
@@ -265,10 +272,11 @@ def test_a_duplicate_waits_for_the_first_to_finish(app: Flask) -> None:
     waiter = threading.Thread(target=duplicate_request)
     waiter.start()
     with app.test_request_context():
-        claim_callback(github, "s", claims, LocalRecord(), 600)
+        hold = claim_callback(github, "s", claims, 600)
         claimed.set()
-        record_success("/done")
-        release_claims(Response())
+        assert hold is not None
+        hold.finished("/done")
+        release(app, hold, Response())
     waiter.join(timeout=10)
 
     assert outcome == [FirstOutcome(finished_to="/done")]
@@ -333,3 +341,18 @@ def test_a_session_store_that_opens_nothing_leaves_the_session(app: Flask) -> No
         assert session["kept"] == 1
 
     assert len(opened) == 2
+
+
+def test_a_released_claim_lasts_as_long_as_a_signature(
+    app: Flask, clock: Clock
+) -> None:
+    claims = LocalClaims()
+    github = client()
+    with app.test_request_context():
+        hold = claim_callback(github, "s", claims, 600)
+    key = state_key(github, "s")
+
+    clock.now += 599
+    assert claims.get(key) is (hold.claim if hold else None)
+    clock.now += 1
+    assert claims.get(key) is None

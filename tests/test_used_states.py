@@ -170,3 +170,21 @@ def test_first_use_with_a_cache_keeps_the_signature_s_lifetime() -> None:
     first_use(client(cache=cache), "s", LocalRecord(), 321)
 
     assert list(cache.timeouts.values()) == [321]
+
+
+def test_a_state_another_record_has_seen_was_used(clock: Clock) -> None:
+    record = LocalRecord()
+    github = client()
+    claimed = {state_key(github, "claimed"): object()}
+
+    assert first_use(github, "claimed", record, 600, seen=claimed.get) is False
+    assert len(record) == 0
+    assert first_use(github, "fresh", record, 600, seen=claimed.get) is True
+    assert first_use(github, "fresh", record, 600, seen=claimed.get) is False
+
+
+def test_with_a_cache_the_cache_alone_decides() -> None:
+    cache = MemoryCache()
+    github = client(cache=cache)
+
+    assert first_use(github, "s", LocalRecord(), 600, seen=lambda key: object())
