@@ -135,14 +135,11 @@ STEPS: dict[str, list[tuple[Any, str, Any]]] = {
     "all the callback's checks (CallbackRun)": [
         (callback_module.CallbackRun, "__call__", _view_only),
     ],
-    "double-click claim (claim + release)": [
-        (callback_module, "claim_callback", lambda *args: True),
+    "double-click claim (claim, record and release)": [
+        (callback_module, "claim_callback", lambda *args: None),
     ],
     "callback cookie (remember_finished)": [
         (callback_module, "remember_finished", lambda *args: None),
-    ],
-    "record for duplicates (record_success)": [
-        (callback_module, "record_success", lambda *args: None),
     ],
     "token-response check": [
         (token_module, "check_response", _checked_only),

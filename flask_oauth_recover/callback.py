@@ -390,6 +390,11 @@ class CallbackRun:
                 self._token(params.state), math.inf, self.client_name
             )
             recipe = remembered = recipe_from_state_data(state_data)
+            framework = self.framework
+            if framework is not None and framework.destination is not None:
+                remembered = dataclasses.replace(
+                    recipe, destination=framework.destination(str(params.state))
+                )
         else:
             # Never kept for "try again": a signed state is anyone's to send.
             recipe = recipe_from_signed_state(self.signed)

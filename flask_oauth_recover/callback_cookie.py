@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import time
+from typing import Any
 from urllib.parse import quote
 
 from flask import request
@@ -76,7 +77,10 @@ def remember_recipe(response: Response, client_name: str, recipe: Recipe) -> Non
     :param client_name: the client whose callback it is.
     :param recipe: what the login asked for.
     """
-    data = json.dumps([recipe.redirect_uri, recipe.params], separators=(",", ":"))
+    fields: list[Any] = [recipe.redirect_uri, recipe.params]
+    if recipe.destination is not None:
+        fields.append(recipe.destination)
+    data = json.dumps(fields, separators=(",", ":"))
     payload = f"{_RECIPE}.{b64(data.encode())}"
     _set(response, f"{payload}.{sign(payload, client_name, _PURPOSE)}")
 
@@ -87,14 +91,19 @@ def remembered_recipe(client_name: str) -> Recipe | None:
     if fields is None or len(fields) != 2 or fields[0] != _RECIPE:
         return None
     try:
-        redirect_uri, params = json.loads(unb64(fields[1]))
-    except ValueError:
+        redirect_uri, params, *rest = json.loads(unb64(fields[1]))
+    except (ValueError, TypeError):
         return None
+    destination = rest[0] if len(rest) == 1 else None
     if not (redirect_uri is None or isinstance(redirect_uri, str)):
         return None
-    if not isinstance(params, dict):
+    if not isinstance(params, dict) or len(rest) > 1:
         return None
-    return Recipe(redirect_uri, {str(k): str(v) for k, v in params.items()})
+    if not (destination is None or isinstance(destination, str)):
+        return None
+    return Recipe(
+        redirect_uri, {str(k): str(v) for k, v in params.items()}, destination
+    )
 
 
 def _set(response: Response, value: str) -> None:

@@ -42,6 +42,9 @@ class Framework:
         flask-oidc's ``next``).
     :param signed_token: where in the framework's own state the extension's
         signed state travels; ``None``: the state is the extension's.
+    :param destination: where the framework's own state says the user goes
+        once signed in, kept for "try again"; ``None``: the framework keeps
+        it in the session itself.
     :param settings: where its users set what the diagnoses name.
     """
 
@@ -49,4 +52,5 @@ class Framework:
     registry: Registry
     restart: Restart | None = None
     signed_token: Callable[[str], str | None] | None = None
+    destination: Callable[[str], str | None] | None = None
     settings: FrameworkSettings = FrameworkSettings()

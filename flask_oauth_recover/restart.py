@@ -73,10 +73,14 @@ class Recipe:
     :param redirect_uri: the redirect URI the login sent (``None``: the
         client's default).
     :param params: scope and any extra authorize parameters.
+    :param destination: where a framework that owns the login sends the
+        user once signed in (Flask-AppBuilder's ``next``), for a "try again"
+        through its own login.
     """
 
     redirect_uri: str | None
     params: dict[str, str] = field(default_factory=dict)
+    destination: str | None = None
 
 
 def recipe_from_state_data(state_data: dict[str, Any]) -> Recipe:

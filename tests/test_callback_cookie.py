@@ -222,3 +222,19 @@ def test_recipe_values_are_read_as_text(app: Flask) -> None:
     recipe = read(app, signed(app, payload), lambda: remembered_recipe("g"))
 
     assert recipe == Recipe("https://a.example/", {"n": "1"})
+
+
+def test_a_framework_s_destination_rides_with_the_recipe(app: Flask) -> None:
+    recipe = Recipe("https://app.example/cb", {}, "https://app.example/dashboards/")
+    value = value_of(set_cookie(app, lambda r: remember_recipe(r, "g", recipe)))
+
+    assert read(app, value, lambda: remembered_recipe("g")) == recipe
+
+
+@pytest.mark.parametrize(
+    "data", [b'["https://a.example/", {}, 42]', b'["https://a.example/", {}, "/x", 1]']
+)
+def test_a_malformed_destination_is_ignored(app: Flask, data: bytes) -> None:
+    payload = "r." + b64(data)
+
+    assert read(app, signed(app, payload), lambda: remembered_recipe("g")) is None

@@ -370,8 +370,8 @@ def test_try_again_goes_through_fab_s_login(provider: ProviderEmulator) -> None:
     response, _ = provider.follow(fab.client, again)
 
     assert again.location.startswith("/login/github?")
-    assert response.status_code == 200  # FAB's index: the retry has no next
-    assert fab.signed_in()
+    assert query(again.location)["next"] == fab.profile_url
+    assert response.text == "Signed in as github_octocat"
 
 
 def test_check_finds_airflow_s_callback_before_any_request(

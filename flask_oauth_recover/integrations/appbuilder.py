@@ -83,6 +83,7 @@ def install(recover: Any, app: Flask) -> Framework | None:
         registry=registry,
         restart=functools.partial(_restart, f"{auth_view.endpoint}.login"),
         signed_token=signed_token,
+        destination=destination_of,
         settings=_settings(security_manager),
     )
     app.view_functions[endpoint] = recover.wrap(unwrapped(view), framework=framework)
@@ -174,14 +175,21 @@ def _restart(
         "provider": client.name,
         TOKEN_CLAIM: mint_state(client.name, history, recipe.redirect_uri),
     }
+    destination = (destination_of(state) if state else None) or recipe.destination
+    if destination is not None:
+        # FAB's login keeps it in its JWT, and checks it before it is used.
+        arguments["next"] = destination
+    return redirect(url_for(login_endpoint, **arguments))
+
+
+def destination_of(state: str) -> str | None:
+    """The ``next`` FAB's JWT ``state`` carries (unchecked: FAB checks it
+    before it sends anyone there)."""
     claims = _claims(state)
     destination = claims.get("next") if claims else None
     if isinstance(destination, list):
         destination = destination[0] if destination else None
-    if isinstance(destination, str):
-        # FAB's login keeps it in its JWT, and checks it before it is used.
-        arguments["next"] = destination
-    return redirect(url_for(login_endpoint, **arguments))
+    return destination if isinstance(destination, str) else None
 
 
 def _settings(security_manager: Any) -> FrameworkSettings:
