@@ -46,15 +46,15 @@ from .clients import provider_of
 from .diagnose import Evidence
 from .diagnose import LoginSnapshot
 from .diagnose import diagnose
-from .diagnose import public_client_id
 from .diagnose import relevant_facts
-from .diagnose import secret_facts
 from .diagnose import secret_key_mismatch_finding
 from .diagnose import session_cookie_present
 from .diagnose import session_cookie_verifies
 from .diagnose import snapshot_login
 from .diagnose import state_entry
 from .diagnose.evidence import FrameworkSettings
+from .diagnose.facts import callback_url
+from .diagnose.facts import failure_facts
 from .duplicate import Hold
 from .duplicate import claim_callback
 from .duplicate import wait_for_first_callback
@@ -456,7 +456,7 @@ class CallbackRun:
             findings=[secret_key_mismatch_finding(settings)],
             facts=[
                 ("client", self.client_name),
-                ("callback URL received", _safe_base_url()),
+                ("callback URL received", callback_url()),
                 ("error code", SECRET_KEY_MISMATCH),
                 ("session cookie", "sent, not signed with this SECRET_KEY"),
                 ("state", "minted by this extension, not signed with this SECRET_KEY"),
@@ -511,47 +511,12 @@ class CallbackRun:
             attempt,
             reference=_reference(),
             findings=diagnose(evidence),
-            facts=self._facts(failure, sent, evidence, attempt)
-            + relevant_facts(evidence),
+            facts=failure_facts(evidence, sent, attempt) + relevant_facts(evidence),
             provider=match.display_name,
             link_hosts=link_hosts(self.client, match.profile),
             history=history,
             profile=match.profile.name,
         )
-
-    def _facts(
-        self,
-        failure: Failure,
-        sent: dict[str, str],
-        evidence: Evidence,
-        attempt: int,
-    ) -> list[tuple[str, str]]:
-        facts = [
-            ("client", self.client_name),
-            (
-                "client_id",
-                public_client_id(self.client.client_id, self.client.client_secret),
-            ),
-            ("redirect_uri sent", _redirect_uri_fact(evidence)),
-        ]
-        if evidence.known_redirect_uri is None and evidence.state_origin:
-            facts.append(("redirect_uri origin (signed state)", evidence.state_origin))
-        facts += [
-            ("callback URL received", _safe_base_url()),
-            ("error code", failure.error),
-            ("restarts so far", str(attempt)),
-        ]
-        facts += [
-            (f"attempt {number}", _ATTEMPT_FACTS[letter])
-            for number, letter in enumerate(evidence.history, start=1)
-        ]
-        if "url" in sent:
-            facts.append(("token endpoint", f"{sent['url']} (HTTP {sent['status']})"))
-        elif failure.http_status is not None:
-            facts.append(("token endpoint HTTP status", str(failure.http_status)))
-        if failure.kind is FailureKind.CREDENTIALS:
-            facts += secret_facts(self.client.client_secret)
-        return facts
 
     def _respond(
         self,
@@ -616,17 +581,6 @@ class CallbackRun:
         logger.log(_LOG_LEVELS[outcome.kind], log_line(outcome))
 
 
-#: What each letter of a login's history says, for the facts.
-_ATTEMPT_FACTS = {
-    CODE_REFUSED: "the provider refused the authorization code",
-    STATE_LOST: "the login's state was not in the session (cookie present)",
-    COOKIE_MISSING: "the login's state was lost: no session cookie came back",
-    CODE_MISSING: "the provider sent no authorization code",
-    GRANT_REFUSED: "the provider refused the code (invalid_grant: a used code, "
-    "a redirect_uri differing between the two steps, or a PKCE mismatch)",
-}
-
-
 def _history_letter(failure: Failure) -> str:
     if failure.ambiguous:
         return GRANT_REFUSED
@@ -635,22 +589,6 @@ def _history_letter(failure: Failure) -> str:
     if failure.error == MISSING_CODE:
         return CODE_MISSING
     return CODE_REFUSED
-
-
-def _redirect_uri_fact(evidence: Evidence) -> str:
-    known = evidence.known_redirect_uri
-    if known is not None:
-        return known
-    if evidence.login is not None and evidence.login.found:
-        return "unknown: the login used the client's default redirect URI"
-    return "unknown: the login's state data did not come back with this request"
-
-
-def _safe_base_url() -> str:
-    try:
-        return request.base_url
-    except ValueError:
-        return "(unreadable Host header)"
 
 
 def _handled_by_app(exc: BaseException | None) -> BaseException | None:

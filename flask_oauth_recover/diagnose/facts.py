@@ -9,7 +9,11 @@ from flask import request
 
 from ..classify import FailureKind
 from ..providers.profile import PKCE_MISMATCH
+from ..state import CODE_MISSING
+from ..state import CODE_REFUSED
+from ..state import COOKIE_MISSING
 from ..state import GRANT_REFUSED
+from ..state import STATE_LOST
 from .addresses import FORWARDED
 from .addresses import request_view
 from .credentials import credential_source
@@ -20,6 +24,73 @@ from .grant import pkce_sent
 from .grant import redirect_uris
 from .session import session_cookie_size
 from .shapes import shown_in_full
+
+#: What each letter of a login's history says.
+ATTEMPT_FACTS = {
+    CODE_REFUSED: "the provider refused the authorization code",
+    STATE_LOST: "the login's state was not in the session (cookie present)",
+    COOKIE_MISSING: "the login's state was lost: no session cookie came back",
+    CODE_MISSING: "the provider sent no authorization code",
+    GRANT_REFUSED: "the provider refused the code (invalid_grant: a used code, "
+    "a redirect_uri differing between the two steps, or a PKCE mismatch)",
+}
+
+
+def failure_facts(
+    evidence: Evidence, sent: dict[str, str], attempt: int
+) -> list[tuple[str, str]]:
+    """What the callback saw of a failure: the client, the redirect URI the
+    login sent, the URL the callback came to, the error code, each attempt
+    so far and the token endpoint's answer; never a secret.
+
+    :param evidence: the failed callback's evidence (its ``failure`` set).
+    :param sent: what the token request sent (``sent_token_request()``).
+    :param attempt: restarts the login had had before this callback.
+    """
+    failure = evidence.failure
+    assert failure is not None
+    client = evidence.client
+    facts = [
+        ("client", evidence.client_name),
+        ("client_id", public_client_id(client.client_id, client.client_secret)),
+        ("redirect_uri sent", _redirect_uri_fact(evidence)),
+    ]
+    if evidence.known_redirect_uri is None and evidence.state_origin:
+        facts.append(("redirect_uri origin (signed state)", evidence.state_origin))
+    facts += [
+        ("callback URL received", callback_url()),
+        ("error code", failure.error),
+        ("restarts so far", str(attempt)),
+    ]
+    facts += [
+        (f"attempt {number}", ATTEMPT_FACTS[letter])
+        for number, letter in enumerate(evidence.history, start=1)
+    ]
+    if "url" in sent:
+        facts.append(("token endpoint", f"{sent['url']} (HTTP {sent['status']})"))
+    elif failure.http_status is not None:
+        facts.append(("token endpoint HTTP status", str(failure.http_status)))
+    if failure.kind is FailureKind.CREDENTIALS:
+        facts += secret_facts(client.client_secret)
+    return facts
+
+
+def callback_url() -> str:
+    """The URL the callback request came to, without its query, whatever
+    its Host header holds."""
+    try:
+        return request.base_url
+    except ValueError:
+        return "(unreadable Host header)"
+
+
+def _redirect_uri_fact(evidence: Evidence) -> str:
+    known = evidence.known_redirect_uri
+    if known is not None:
+        return known
+    if evidence.login is not None and evidence.login.found:
+        return "unknown: the login used the client's default redirect URI"
+    return "unknown: the login's state data did not come back with this request"
 
 
 def secret_facts(secret: object) -> list[tuple[str, str]]:
