@@ -176,6 +176,25 @@ class Addresses:
     api_routes: Mapping[str, str]
     stand_in_api_base_url: str
 
+    def literal_registration(
+        self, client_id: str, client_secret: str, **extra: Any
+    ) -> dict[str, Any]:
+        """``oauth.register()`` keyword arguments naming these endpoints
+        literally, as apps of providers without discovery write them.
+
+        :param client_id: The client ID.
+        :param client_secret: The client secret.
+        :param extra: More arguments (``client_kwargs``, ``authorize_params``).
+        """
+        return {
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "authorize_url": self.authorize_url,
+            "access_token_url": self.token_url,
+            "api_base_url": self.api_base_url,
+            **extra,
+        }
+
 
 @dataclass(frozen=True)
 class AuthorizeAttempt:

@@ -113,17 +113,14 @@ class FacebookDialect(BaseDialect):
     ) -> dict[str, Any]:
         """Literal endpoint URLs, the ``email public_profile`` scope, and
         the secret in the request."""
-        return {
-            "client_id": client_id,
-            "client_secret": client_secret,
-            "authorize_url": addresses.authorize_url,
-            "access_token_url": addresses.token_url,
-            "api_base_url": addresses.api_base_url,
-            "client_kwargs": {
+        return addresses.literal_registration(
+            client_id,
+            client_secret,
+            client_kwargs={
                 "scope": "email public_profile",
                 "token_endpoint_auth_method": "client_secret_post",
             },
-        }
+        )
 
     def refuse_authorization(
         self, refusal: AuthorizeRefusal, attempt: AuthorizeAttempt

@@ -556,14 +556,11 @@ class GitHubDialect(BaseDialect):
         self, addresses: Addresses, client_id: str, client_secret: str
     ) -> dict[str, Any]:
         """Literal endpoint URLs and the ``read:user`` scope."""
-        return {
-            "client_id": client_id,
-            "client_secret": client_secret,
-            "authorize_url": addresses.authorize_url,
-            "access_token_url": addresses.token_url,
-            "api_base_url": addresses.api_base_url,
-            "client_kwargs": {"scope": "read:user"},
-        }
+        return addresses.literal_registration(
+            client_id,
+            client_secret,
+            client_kwargs={"scope": "read:user"},
+        )
 
     def redirect_uri_matches(self, candidate: str, registered: str) -> bool:
         """GitHub's rule: see :func:`redirect_uri_matches`."""

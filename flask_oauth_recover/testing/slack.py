@@ -94,14 +94,11 @@ class SlackDialect(BaseDialect):
         self, addresses: Addresses, client_id: str, client_secret: str
     ) -> dict[str, Any]:
         """Literal endpoint URLs, and "Sign in with Slack"'s user scopes."""
-        return {
-            "client_id": client_id,
-            "client_secret": client_secret,
-            "authorize_url": addresses.authorize_url,
-            "access_token_url": addresses.token_url,
-            "api_base_url": addresses.api_base_url,
-            "authorize_params": {"user_scope": "identity.basic,identity.email"},
-        }
+        return addresses.literal_registration(
+            client_id,
+            client_secret,
+            authorize_params={"user_scope": "identity.basic,identity.email"},
+        )
 
     def refuse_authorization(
         self, refusal: AuthorizeRefusal, attempt: AuthorizeAttempt
