@@ -593,3 +593,38 @@ def test_check_lists_the_framework_s_callback(
     assert callbacks[endpoint]["framework"] == framework
     assert callbacks[endpoint]["redirect_uri"] == uri
     assert {client["probe"]["result"] for client in body["clients"]} == {"accepted"}
+
+
+def test_the_core_imports_no_framework_and_no_adapter_an_app_does_not_use() -> None:
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from authlib.integrations.flask_client import OAuth
+from flask import Flask
+from flask_oauth_recover import OAuthRecover
+
+app = Flask("plain")
+app.config["SECRET_KEY"] = "k"
+oauth = OAuth(app)
+recover = OAuthRecover(app)
+
+@app.route("/callback")
+@recover.callback(lambda: None)
+def callback():
+    return "plain"
+
+app.test_client().get("/callback")
+names = ("flask_appbuilder", "flask_security", "flask_oidc", "flask_dance", "jwt",
+         "flask_oauth_recover.integrations.appbuilder",
+         "flask_oauth_recover.integrations.security",
+         "flask_oauth_recover.integrations.oidc",
+         "flask_oauth_recover.integrations.flask_dance")
+print(sorted(name for name in names if name in sys.modules))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+
+    assert out.stdout.strip() == "[]"
