@@ -3,10 +3,10 @@
 each signing in against the provider emulator over loopback HTTP, without
 the extension.
 
-The happy paths hold today and must keep holding. The ``test_today_*`` tests
-document what each framework does now, before any integration, when the
-provider refuses the code or the state is lost; they record, they do not
-prescribe.
+The happy paths must hold with and without the extension. The
+``test_without_the_extension_*`` tests are the controls of
+``test_frameworks``: what each framework answers on its own when the provider
+refuses the code or the state is lost, which the extension replaces.
 """
 
 from __future__ import annotations
@@ -20,25 +20,20 @@ from typing import Any
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
+import jwt
 import pytest
+import requests
+from flask import Flask
+from flask import url_for
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+from werkzeug.wrappers import Response
 
-pytest.importorskip("flask_appbuilder")
-pytest.importorskip("flask_security")
-pytest.importorskip("flask_oidc")
+from flask_oauth_recover.testing import ProviderEmulator
 
-import jwt  # noqa: E402
-import requests  # noqa: E402
-from flask import Flask  # noqa: E402
-from flask import url_for  # noqa: E402
-from flask.testing import FlaskClient  # noqa: E402
-from werkzeug.test import TestResponse  # noqa: E402
-from werkzeug.wrappers import Response  # noqa: E402
-
-from flask_oauth_recover.testing import ProviderEmulator  # noqa: E402
-
-from .apps import fab_app  # noqa: E402
-from .apps import oidc_app  # noqa: E402
-from .apps import security_app  # noqa: E402
+from .apps import fab_app
+from .apps import oidc_app
+from .apps import security_app
 
 pytestmark = [
     # FAB signs its state with a 30-character random key; PyJWT >= 2.10
@@ -185,8 +180,10 @@ def test_fab_redirect_uri_is_its_callback(fab: FabCase) -> None:
     )
 
 
-def test_today_fab_refused_code(fab: FabCase, provider: ProviderEmulator) -> None:
-    """Documents pre-integration behaviour: GitHub's
+def test_without_the_extension_fab_refused_code(
+    fab: FabCase, provider: ProviderEmulator
+) -> None:
+    """The control, without the extension: GitHub's
     ``bad_verification_code`` becomes a flash and a redirect to FAB's login
     page; the user is not signed in and ``next`` is gone."""
     provider.reject_next_codes(1)
@@ -203,8 +200,10 @@ def test_today_fab_refused_code(fab: FabCase, provider: ProviderEmulator) -> Non
     assert not fab.signed_in()
 
 
-def test_today_fab_lost_state(fab: FabCase, provider: ProviderEmulator) -> None:
-    """Documents pre-integration behaviour: without the session cookie
+def test_without_the_extension_fab_lost_state(
+    fab: FabCase, provider: ProviderEmulator
+) -> None:
+    """The control, without the extension: without the session cookie
     Authlib's ``mismatching_state`` gets the same flash and redirect as a
     refused code; the code is never redeemed."""
     callback = authorize(provider, fab.start())
@@ -221,8 +220,10 @@ def test_today_fab_lost_state(fab: FabCase, provider: ProviderEmulator) -> None:
     assert not fab.signed_in()
 
 
-def test_today_fab_airflow_state_lost_with_cookie(provider: ProviderEmulator) -> None:
-    """Documents pre-integration behaviour: with sessions in the database (as
+def test_without_the_extension_fab_airflow_state_lost_with_cookie(
+    provider: ProviderEmulator,
+) -> None:
+    """The control, without the extension: with sessions in the database (as
     Airflow keeps them), a wiped store loses the state while the browser
     still sends its cookie; the answer is the same flash and redirect."""
     fab = FabCase(fab_app.create_airflow_style_app(provider), fab_app.AIRFLOW_MOUNT)
@@ -245,8 +246,10 @@ def test_today_fab_airflow_state_lost_with_cookie(provider: ProviderEmulator) ->
 
 
 @pytest.mark.parametrize("name", list(FAB_APPS))
-def test_today_fab_secret_key_mismatch(name: str, provider: ProviderEmulator) -> None:
-    """Documents pre-integration behaviour: the callback reaches an instance
+def test_without_the_extension_fab_secret_key_mismatch(
+    name: str, provider: ProviderEmulator
+) -> None:
+    """The control, without the extension: the callback reaches an instance
     whose SECRET_KEY differs from the one that started the login (replicas,
     or a key generated at start-up). The session cookie (Airflow's: the
     signed session id) does not verify there, Authlib finds no state, and the
@@ -271,8 +274,10 @@ def test_today_fab_secret_key_mismatch(name: str, provider: ProviderEmulator) ->
     ]
 
 
-def test_today_fab_rejects_a_state_it_did_not_mint(provider: ProviderEmulator) -> None:
-    """Documents pre-integration behaviour: a login started outside FAB's
+def test_without_the_extension_fab_rejects_a_state_it_did_not_mint(
+    provider: ProviderEmulator,
+) -> None:
+    """The control, without the extension: a login started outside FAB's
     login view (as a restart through Authlib's client would start it) has an
     Authlib state, not FAB's JWT. The token exchange succeeds and the user is
     registered, then FAB answers "Invalid state signature" and the user is
@@ -366,10 +371,10 @@ def test_security_signs_in(security: Flask, provider: ProviderEmulator) -> None:
     assert "fs_oauth_next" not in session_of(client)
 
 
-def test_today_security_refused_code(
+def test_without_the_extension_security_refused_code(
     security: Flask, provider: ProviderEmulator
 ) -> None:
-    """Documents pre-integration behaviour: the provider's error code and
+    """The control, without the extension: the provider's error code and
     description are flashed verbatim, the redirect goes to the login page
     without ``next``; ``fs_oauth_next`` stays in the session."""
     client = security.test_client()
@@ -392,8 +397,10 @@ def test_today_security_refused_code(
     assert client.get("/home").status_code == 302
 
 
-def test_today_security_lost_state(security: Flask, provider: ProviderEmulator) -> None:
-    """Documents pre-integration behaviour: Authlib's ``mismatching_state``
+def test_without_the_extension_security_lost_state(
+    security: Flask, provider: ProviderEmulator
+) -> None:
+    """The control, without the extension: Authlib's ``mismatching_state``
     is flashed verbatim ("CSRF Warning!"), with a redirect to the login
     page; the code is never redeemed."""
     client = security.test_client()
@@ -480,8 +487,10 @@ def oidc_start(client: FlaskClient) -> TestResponse:
     return client.get(login.location)
 
 
-def test_today_oidc_refused_code(oidc: Flask, oidc_provider: ProviderEmulator) -> None:
-    """Documents pre-integration behaviour: a bare 401 whose body is
+def test_without_the_extension_oidc_refused_code(
+    oidc: Flask, oidc_provider: ProviderEmulator
+) -> None:
+    """The control, without the extension: a bare 401 whose body is
     Authlib's error string; ``next`` stays in the session."""
     client = oidc.test_client()
     oidc_provider.reject_next_codes(1)
@@ -496,8 +505,10 @@ def test_today_oidc_refused_code(oidc: Flask, oidc_provider: ProviderEmulator) -
     assert client.get("/").text == "Not signed in"
 
 
-def test_today_oidc_lost_state(oidc: Flask, oidc_provider: ProviderEmulator) -> None:
-    """Documents pre-integration behaviour: a bare 401 naming
+def test_without_the_extension_oidc_lost_state(
+    oidc: Flask, oidc_provider: ProviderEmulator
+) -> None:
+    """The control, without the extension: a bare 401 naming
     ``mismatching_state``; the code is never redeemed."""
     client = oidc.test_client()
     callback = authorize(oidc_provider, oidc_start(client))
