@@ -52,6 +52,7 @@ from flask_oauth_recover.diagnose import diagnose
 from flask_oauth_recover.diagnose import fingerprint
 from flask_oauth_recover.diagnose import probe_rejected
 from flask_oauth_recover.diagnose import public_client_id
+from flask_oauth_recover.diagnose import relevant_facts
 from flask_oauth_recover.integrations.flask_dance import DanceClient
 from flask_oauth_recover.providers.profile import APP_NOT_IN_DIRECTORY
 from flask_oauth_recover.providers.profile import SECRET_EXPIRED
@@ -2667,3 +2668,29 @@ def test_the_probe_of_credentials_set_nowhere_names_the_config_keys() -> None:
         'app\'s settings into app.config["GITHUB_CLIENT_ID"] and '
         'app.config["GITHUB_CLIENT_SECRET"].'
     )
+
+
+def test_the_details_say_where_each_credential_is_read_from() -> None:
+    # An Authlib client and a Flask-Dance blueprint, each with the client ID
+    # set and the secret set nowhere.
+    authlib_app, authlib_client = registered(client_id=GITHUB_ID, **GITHUB_URLS)
+    dance_app, dance, _ = dance_client("rejected", GITHUB_ID, "")
+    del dance_app.config["GITHUB_OAUTH_CLIENT_SECRET"]
+    details = []
+    for app, client in ((authlib_app, authlib_client), (dance_app, dance)):
+        with app.test_request_context("/callback"):
+            evidence = Evidence(client, "github", REFUSED, None)
+            details.append(
+                [fact for fact in relevant_facts(evidence) if "read from" in fact[0]]
+            )
+
+    assert details == [
+        [
+            ("client_id read from", 'oauth.register("github", client_id=...)'),
+            ("client_secret read from", "(not set)"),
+        ],
+        [
+            ("client_id read from", 'app.config["GITHUB_OAUTH_CLIENT_ID"]'),
+            ("client_secret read from", "(not set)"),
+        ],
+    ]
