@@ -2374,22 +2374,9 @@ def test_flask_dance_s_config_keys() -> None:
     unset = Flask(__name__)
     unset.config.update(SECRET_KEY=SECRET_KEY)
     unset.register_blueprint(make_github_blueprint(), url_prefix="/login")
-    # One made by hand names none: its arguments are the values.
-    corp = OAuth2ConsumerBlueprint(
-        "corp",
-        __name__,
-        client_id=GITHUB_ID,
-        client_secret="",
-        base_url="https://github.com/",
-        authorization_url="https://github.com/login/oauth/authorize",
-        token_url="https://github.com/login/oauth/access_token",
-    )
-    app.register_blueprint(corp, url_prefix="/corp")
 
-    findings = (
-        checked(app, DanceClient(github), "github")
-        + checked(unset, DanceClient(unset.blueprints["github"]), "github")
-        + checked(app, DanceClient(corp), "corp")
+    findings = checked(app, DanceClient(github), "github") + checked(
+        unset, DanceClient(unset.blueprints["github"]), "github"
     )
 
     assert findings == [
@@ -2430,15 +2417,55 @@ def test_flask_dance_s_config_keys() -> None:
                 'os.environ["GITHUB_OAUTH_CLIENT_SECRET"].strip()'
             ),
         },
+    ]
+
+
+def test_a_flask_dance_blueprint_s_own_arguments() -> None:
+    # A blueprint made by hand names no config keys: its arguments are the
+    # values, and the fix is made there, not in an oauth.register() call.
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = SECRET_KEY
+    corp = OAuth2ConsumerBlueprint(
+        "corp",
+        __name__,
+        client_id=GITHUB_ID + " ",
+        client_secret="",
+        authorization_url="https://github.com/login/oauth/authorize",
+        token_url="https://github.com/login/oauth/access_token",
+    )
+    app.register_blueprint(corp, url_prefix="/corp")
+
+    findings = checked(app, DanceClient(corp), "corp")
+
+    assert findings == [
+        {
+            "id": "credentials.whitespace",
+            "cause": (
+                'The client_id read from the "corp" blueprint\'s client_id=... '
+                "argument has whitespace around it (leading '', trailing ' '), and "
+                "the provider compares it byte for byte."
+            ),
+            "fix": (
+                "Strip the value where it is read, or remove the whitespace where "
+                "it is stored."
+            ),
+            "snippet": (
+                'OAuth2ConsumerBlueprint("corp", __name__, '
+                'client_id=os.environ["CORP_CLIENT_ID"].strip(), ...)'
+            ),
+        },
         {
             "id": "credentials.missing",
             "cause": (
                 'The client_secret passed to the "corp" blueprint\'s '
                 "client_secret=... argument is empty."
             ),
-            "fix": "Pass the OAuth app's client_secret to oauth.register().",
+            "fix": (
+                "Pass the OAuth app's client_secret to the \"corp\" blueprint's "
+                "client_secret=... argument."
+            ),
             "snippet": (
-                'oauth.register("corp", '
+                'OAuth2ConsumerBlueprint("corp", __name__, '
                 'client_secret=os.environ["CORP_CLIENT_SECRET"].strip(), ...)'
             ),
         },
