@@ -31,6 +31,7 @@ from flask_oauth_recover.clients import prepare
 from flask_oauth_recover.clients import provider_hosts
 from flask_oauth_recover.clients import provider_of
 from flask_oauth_recover.clients import resolve
+from flask_oauth_recover.providers import BASELINE
 from flask_oauth_recover.providers import profile_named
 from flask_oauth_recover.state import read_state
 from flask_oauth_recover.token_response import HOOK_MARK
@@ -393,3 +394,291 @@ def test_the_provider_comes_from_the_name_the_config_or_the_endpoints(
         assert provider_of(github, "github", "keycloak").profile.name == "keycloak"
         app.config["OAUTH_RECOVER_PROVIDERS"] = {}
         assert provider_of(gitlab, "gitlab").display_name == "GitLab"
+
+
+# -- more of the registry ----------------------------------------------------
+
+
+def test_a_client_registered_before_the_app_is_created_when_first_needed(
+    app: Flask,
+) -> None:
+    # The app factory pattern: OAuth() and register() at import time.
+    oauth = OAuth()
+    oauth.register("github", **GITHUB)
+    oauth.init_app(app)
+    registry = Registry()
+
+    with app.app_context():
+        github = registry.client("github")
+        assert github is not None
+        assert github.name == "github"
+        assert github.client_id == GITHUB["client_id"]
+        assert registry.client("github") is github
+        assert registry.client("nobody") is None
+
+
+def test_attach_finds_the_app_s_own_registry(app: Flask) -> None:
+    github = OAuth(app).register("github", **GITHUB)
+
+    assert Registry().attach(app) is True
+    assert getattr(github, "_oauth_recover_prepared", False)
+
+
+def test_attach_prepares_a_registry_given_before_the_app_has_it(app: Flask) -> None:
+    # OAuthRecover(app, oauth=oauth) before oauth.init_app(app).
+    oauth = OAuth()
+    oauth.register("github", **GITHUB)
+
+    assert Registry(oauth).attach(app) is True
+    oauth.init_app(app)
+    with app.app_context():
+        assert getattr(oauth.create_client("github"), "_oauth_recover_prepared", False)
+
+
+def test_an_oauth1_client_created_after_attach_is_left_alone(app: Flask) -> None:
+    oauth = OAuth(app)
+    Registry(oauth).attach(app)
+
+    twitter = oauth.register("twitter", **TWITTER)
+
+    assert twitter is not None
+    assert not getattr(twitter, "_oauth_recover_prepared", False)
+
+
+def test_current_registry_says_how_to_initialize_the_extension(app: Flask) -> None:
+    with app.app_context():
+        with pytest.raises(RuntimeError) as raised:
+            current_registry()
+
+    assert str(raised.value) == (
+        "OAuthRecover is not initialized for this app: call "
+        "OAuthRecover(app) or recover.init_app(app)"
+    )
+
+
+def test_preparing_twice_wraps_once_and_keeps_the_redirect_uri(app: Flask) -> None:
+    github = OAuth(app).register("github", **GITHUB)
+    prepare(github)
+    wrapped = (github.create_authorization_url, github.authorize_access_token)
+
+    prepare(github)
+
+    assert (github.create_authorization_url, github.authorize_access_token) == wrapped
+    with app.test_request_context():
+        url = github.create_authorization_url("https://app.example/cb")["url"]
+    assert parse_qs(urlsplit(url).query)["redirect_uri"] == ["https://app.example/cb"]
+
+
+def test_a_known_name_resolves_without_a_word(
+    registry: Registry, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="flask_oauth_recover"):
+        assert resolve(registry, "github", {}) is not None
+        assert resolve(registry, None, {"name": "gitlab"}) is not None
+
+    assert caplog.records == []
+
+
+def test_an_unknown_name_says_what_is_registered(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    registry = Registry(OAuth(app))
+    app.add_url_rule("/callback", "callback", lambda: "")
+
+    with caplog.at_level(logging.WARNING, logger="flask_oauth_recover"):
+        with app.test_request_context("/callback"):
+            assert resolve(registry, "github", {}) is None
+
+    assert [record.getMessage() for record in caplog.records] == [
+        "@recover.callback('github') on 'callback': no OAuth client of that name "
+        "is registered (registered: none), so the extension leaves this view alone"
+    ]
+
+
+def test_a_proxy_resolves_to_the_client_itself(registry: Registry) -> None:
+    gitlab = registry.client("gitlab")
+
+    resolved = resolve(registry, LocalProxy(lambda: gitlab), {})
+
+    assert resolved is not None
+    assert resolved[1] is gitlab
+    assert not isinstance(resolved[1], LocalProxy)
+
+
+def test_a_proxy_to_no_client_leaves_the_view_alone(registry: Registry) -> None:
+    # E.g. a proxy to the client this request's tenant uses, when it has none.
+    assert resolve(registry, LocalProxy(lambda: None), {}) is None
+
+
+def test_view_arguments_that_name_no_client_are_not_ambiguous(
+    registry: Registry, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="flask_oauth_recover"):
+        assert resolve(registry, None, {"page": "2"}) is None
+
+    assert caplog.records == []
+
+
+def test_without_an_oauth2_client_a_bare_callback_is_not_ambiguous(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    oauth = OAuth(app)
+    oauth.register("twitter", **TWITTER)
+    registry = Registry(oauth)
+
+    with caplog.at_level(logging.WARNING, logger="flask_oauth_recover"):
+        with app.test_request_context("/callback"):
+            assert resolve(registry, None, {}) is None
+
+    assert caplog.records == []
+
+
+# -- more of where a client talks to -----------------------------------------
+
+
+class BareClient:
+    """A client of another library: its three URLs and nothing of OIDC."""
+
+    def __init__(self, authorize: str, token: str, api: str | None = None) -> None:
+        self.authorize_url = authorize
+        self.access_token_url = token
+        self.api_base_url = api
+
+
+def test_a_client_without_server_metadata(app: Flask) -> None:
+    client = BareClient("https://github.com/login/oauth/authorize", "", api="")
+
+    assert endpoint_urls(client) == ["https://github.com/login/oauth/authorize"]
+    assert provider_hosts(client) == {"github.com"}
+    assert endpoint_of(client, "redirect_uri") == client.authorize_url
+    assert endpoint_of(client, "credentials") is None
+    with app.app_context():
+        assert provider_of(client, "sso").profile.name == "github"
+
+
+@pytest.mark.parametrize(
+    ("authorize", "token", "metadata", "metadata_url", "expected"),
+    [
+        # Each time one URL says who the provider is; the client's name
+        # ("sso") and the other URLs say nothing.
+        (
+            "https://github.com/login/oauth/authorize",
+            "https://sso.internal.example/token",
+            {},
+            None,
+            "github",
+        ),
+        (
+            "https://sso.internal.example/authorize",
+            "https://gitlab.com/oauth/token",
+            {},
+            None,
+            "gitlab",
+        ),
+        (
+            None,
+            None,
+            {
+                "authorization_endpoint": (
+                    "https://login.microsoftonline.com/contoso/oauth2/v2.0/authorize"
+                ),
+                "token_endpoint": "https://sso.internal.example/token",
+            },
+            "https://sso.internal.example/.well-known/openid-configuration",
+            "microsoft",
+        ),
+        (
+            None,
+            None,
+            {
+                "authorization_endpoint": "https://sso.internal.example/authorize",
+                "token_endpoint": "https://gitlab.com/oauth/token",
+            },
+            "https://sso.internal.example/.well-known/openid-configuration",
+            "gitlab",
+        ),
+        (
+            None,
+            None,
+            {},
+            "https://accounts.google.com/.well-known/openid-configuration",
+            "google",
+        ),
+    ],
+    ids=[
+        "authorize-url",
+        "token-url",
+        "metadata-authorize",
+        "metadata-token",
+        "metadata-url",
+    ],
+)
+def test_the_provider_comes_from_any_one_endpoint(
+    app: Flask,
+    authorize: str | None,
+    token: str | None,
+    metadata: dict[str, str],
+    metadata_url: str | None,
+    expected: str,
+) -> None:
+    urls: dict[str, Any] = {"authorize_url": authorize, "access_token_url": token}
+    if metadata_url:
+        urls["server_metadata_url"] = metadata_url
+    sso = OAuth(app).register("sso", client_id="x", client_secret="y", **urls)
+    sso.server_metadata.update(metadata)
+
+    with app.app_context():
+        match = provider_of(sso, "sso")
+
+    assert match.profile.name == expected
+    assert match.certain
+
+
+def test_the_config_names_the_provider_of_a_client(app: Flask) -> None:
+    sso = OAuth(app).register("sso", **GITHUB)
+    app.config["OAUTH_RECOVER_PROVIDERS"] = {"sso": "okta", "other": "google"}
+
+    with app.app_context():
+        assert provider_of(sso, "sso").profile.name == "okta"
+        assert provider_of(sso, "sso", "gitlab").profile.name == "gitlab"
+
+
+def test_link_hosts_add_the_profile_s_docs_and_each_two_label_host_s(
+    app: Flask,
+) -> None:
+    gitlab = OAuth(app).register("gitlab", **GITLAB)
+    # A URL without a host adds nothing, and the others still count.
+    bare = BareClient("https://idp.example/authorize", "/oauth/token")
+
+    assert link_hosts(gitlab) == {"gitlab.example", "docs.gitlab.example"}
+    assert link_hosts(gitlab, profile_named("gitlab")) == {
+        "gitlab.example",
+        "docs.gitlab.example",
+        "docs.gitlab.com",
+    }
+    assert link_hosts(bare) == {"idp.example", "docs.idp.example"}
+
+
+def test_a_malformed_metadata_document_names_no_endpoint(app: Flask) -> None:
+    # The discovery document is the provider's JSON: anything may be in it.
+    oidc = OAuth(app).register(
+        "sso",
+        client_id="x",
+        client_secret="y",
+        server_metadata_url="https://idp.example/.well-known/openid-configuration",
+    )
+    oidc.server_metadata.update(
+        {
+            "authorization_endpoint": ["https://github.com/authorize"],
+            "token_endpoint": 1,
+        }
+    )
+
+    assert endpoint_urls(oidc) == [
+        "https://idp.example/.well-known/openid-configuration"
+    ]
+    assert provider_hosts(oidc) == {"idp.example"}
+    assert endpoint_of(oidc, "redirect_uri") is None
+    assert endpoint_of(oidc, "credentials") is None
+    with app.app_context():
+        assert provider_of(oidc, "sso").profile is BASELINE

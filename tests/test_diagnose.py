@@ -1,9 +1,14 @@
 """Diagnoses name the actual misconfiguration, built here for real: a login
 runs between the app and the provider emulator through a browser-like test
-client, behind an emulated reverse proxy where the finding is about one."""
+client, behind an emulated reverse proxy where the finding is about one.
+The credential rules, which need only an app context, are also run on
+registered clients directly, and their findings compared word for word
+with what ``check`` and the pages show."""
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import re
 import secrets
@@ -24,17 +29,33 @@ from flask import Flask
 from flask import redirect
 from flask import url_for
 from flask.testing import FlaskClient
+from flask_dance.consumer import OAuth2ConsumerBlueprint
+from flask_dance.contrib.azure import make_azure_blueprint
+from flask_dance.contrib.github import make_github_blueprint
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.test import Cookie
 from werkzeug.test import TestResponse
 from werkzeug.wrappers import Response
 
 from flask_oauth_recover import OAuthRecover
+from flask_oauth_recover.classify import Failure
+from flask_oauth_recover.classify import FailureKind
+from flask_oauth_recover.clients import provider_of
 from flask_oauth_recover.diagnose import COOKIE_LIMIT
 from flask_oauth_recover.diagnose import COOKIE_NEAR_LIMIT
 from flask_oauth_recover.diagnose import FINDING_IDS
+from flask_oauth_recover.diagnose import Evidence
+from flask_oauth_recover.diagnose import Finding
+from flask_oauth_recover.diagnose import FrameworkSettings
+from flask_oauth_recover.diagnose import credential_findings
+from flask_oauth_recover.diagnose import diagnose
 from flask_oauth_recover.diagnose import fingerprint
+from flask_oauth_recover.diagnose import probe_rejected
 from flask_oauth_recover.diagnose import public_client_id
+from flask_oauth_recover.diagnose import relevant_facts
+from flask_oauth_recover.integrations.flask_dance import DanceClient
+from flask_oauth_recover.providers.profile import APP_NOT_IN_DIRECTORY
+from flask_oauth_recover.providers.profile import SECRET_EXPIRED
 from flask_oauth_recover.testing import AppleDialect
 from flask_oauth_recover.testing import ProviderEmulator
 
@@ -1229,3 +1250,1474 @@ def test_a_secret_in_the_client_id_setting_is_never_shown(
 )
 def test_a_client_id_is_shown_in_full(client_id: str, client_secret: str) -> None:
     assert public_client_id(client_id, client_secret) == client_id
+
+
+# -- the credential rules, offline: what check and the pages say ---------------
+
+GITHUB_ID = "Ov23li" + "AbCdEf12345678"
+#: Begins and ends with the same character, which is no quoting.
+GITHUB_SECRET = "0123456789abcdef" * 2 + "01234560"
+APPLE_ID = "com.example.web"
+#: Each profile's endpoints and a pair of credentials of the right shapes.
+SOUND = {
+    "github": (
+        "https://github.com/login/oauth/authorize",
+        "https://github.com/login/oauth/access_token",
+        GITHUB_ID,
+        GITHUB_SECRET,
+    ),
+    "google": (
+        "https://accounts.google.com/o/oauth2/v2/auth",
+        "https://oauth2.googleapis.com/token",
+        GOOGLE_ID,
+        GOOGLE_SECRET,
+    ),
+    "microsoft": (
+        "https://login.microsoftonline.com/contoso/oauth2/v2.0/authorize",
+        "https://login.microsoftonline.com/contoso/oauth2/v2.0/token",
+        ENTRA_ID,
+        ENTRA_SECRET,
+    ),
+    "gitlab": (
+        "https://gitlab.com/oauth/authorize",
+        "https://gitlab.com/oauth/token",
+        GITLAB_ID,
+        GITLAB_SECRET,
+    ),
+    "apple": (
+        "https://appleid.apple.com/auth/authorize",
+        "https://appleid.apple.com/auth/token",
+        APPLE_ID,
+        None,  # a JWT made for the moment: apple_secret()
+    ),
+    "slack": (
+        "https://slack.com/oauth/v2/authorize",
+        "https://slack.com/api/oauth.v2.access",
+        "1234567890.1234567890123",
+        "0123456789abcdef" * 2,
+    ),
+    "facebook": (
+        "https://www.facebook.com/v19.0/dialog/oauth",
+        "https://graph.facebook.com/v19.0/oauth/access_token",
+        "123456789012345",
+        "fedcba9876543210" * 2,
+    ),
+    "okta": (
+        "https://acme.okta.com/oauth2/default/v1/authorize",
+        "https://acme.okta.com/oauth2/default/v1/token",
+        "0oa1b2c3d4e5f6g7h8i9",
+        "q8Wz-3Rt_Yu1iOp5As7Df9Gh2Jk4Lz6Xc0Vb",
+    ),
+}
+GITHUB_URLS: dict[str, Any] = {
+    "authorize_url": SOUND["github"][0],
+    "access_token_url": SOUND["github"][1],
+}
+
+
+def b64_json(value: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+
+def apple_secret(issued: float | None = None, lifetime: float = 3600) -> str:
+    """A client secret JWT as Apple wants one (its signature is not read)."""
+    iat = int(time.time() - 60 if issued is None else issued)
+    claims = {
+        "iss": "TEAM123456",
+        "iat": iat,
+        "exp": iat + int(lifetime),
+        "aud": "https://appleid.apple.com",
+        "sub": APPLE_ID,
+    }
+    header = {"alg": "ES256", "kid": "KEY1234567"}
+    return f"{b64_json(header)}.{b64_json(claims)}.c2lnbmF0dXJl"
+
+
+def shown(finding: Finding) -> dict[str, str]:
+    """A finding as ``flask oauth-recover check`` and the pages show it, in
+    English."""
+    said = {
+        "id": finding.id,
+        "cause": finding.cause % finding.params,
+        "fix": finding.fix % finding.params,
+    }
+    if finding.snippet is not None:
+        said["snippet"] = finding.snippet
+    if finding.console is not None:
+        said["console"] = finding.console
+    return said
+
+
+def registered(
+    name: str = "github",
+    config: dict[str, Any] | None = None,
+    extension: bool = True,
+    **register: Any,
+) -> tuple[Flask, Any]:
+    """An app with one client registered with Authlib as ``register``
+    says, and the extension unless ``extension`` is false."""
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=SECRET_KEY, **(config or {}))
+    client = OAuth(app).register(name, **register)
+    if extension:
+        OAuthRecover(app)
+    return app, client
+
+
+def with_profile(
+    profile: str, client_id: str | None, client_secret: str | None, **config: Any
+) -> tuple[Flask, Any]:
+    """An app with a client of ``profile``'s provider, registered under the
+    profile's name."""
+    authorize, token = SOUND[profile][:2]
+    return registered(
+        profile,
+        config=config,
+        client_id=client_id,
+        client_secret=client_secret,
+        authorize_url=authorize,
+        access_token_url=token,
+    )
+
+
+def checked(
+    app: Flask,
+    client: Any,
+    name: str = "github",
+    framework: FrameworkSettings | None = None,
+) -> list[dict[str, str]]:
+    """What ``check`` says of the client's credentials."""
+    with app.app_context():
+        match = provider_of(client, name)
+        findings = credential_findings(
+            client, name, match.profile, match.display_name, framework
+        )
+    return [shown(finding) for finding in findings]
+
+
+def diagnosed(
+    app: Flask,
+    client: Any,
+    name: str,
+    failure: Failure,
+    framework: FrameworkSettings | None = None,
+) -> list[dict[str, str]]:
+    """What a callback that failed with ``failure`` says."""
+    with app.app_context():
+        match = provider_of(client, name)
+        evidence = Evidence(
+            client,
+            name,
+            failure,
+            None,
+            profile=match.profile,
+            provider_name=match.display_name,
+            framework=framework or FrameworkSettings(),
+        )
+        return [shown(finding) for finding in diagnose(evidence)]
+
+
+def probed(
+    app: Flask,
+    client: Any,
+    name: str,
+    framework: FrameworkSettings | None = None,
+) -> list[dict[str, str]]:
+    """What ``check --probe`` says when the token endpoint refuses the
+    client's credentials."""
+    with app.app_context():
+        match = provider_of(client, name)
+        url = client.access_token_url
+        finding = probe_rejected(
+            client, name, match.profile, url, "invalid_client", framework
+        )
+    return [shown(finding)]
+
+
+def test_an_empty_secret_read_from_the_config() -> None:
+    app, client = registered(
+        config={"GITHUB_CLIENT_ID": GITHUB_ID, "GITHUB_CLIENT_SECRET": ""},
+        **GITHUB_URLS,
+    )
+
+    findings = checked(app, client)
+
+    assert findings == [
+        {
+            "id": "credentials.missing",
+            "cause": (
+                "The client_secret is empty: Authlib read it from "
+                'app.config["GITHUB_CLIENT_SECRET"].'
+            ),
+            "fix": "Set GITHUB_CLIENT_SECRET to the OAuth app's client_secret.",
+            "snippet": (
+                'app.config["GITHUB_CLIENT_SECRET"] = '
+                'os.environ["GITHUB_CLIENT_SECRET"].strip()'
+            ),
+        },
+    ]
+
+
+def test_an_empty_secret_passed_to_register_hides_the_config_s() -> None:
+    app, client = registered(
+        config={"GITHUB_CLIENT_SECRET": GITHUB_SECRET},
+        client_id=GITHUB_ID,
+        client_secret="",
+        **GITHUB_URLS,
+    )
+
+    findings = checked(app, client)
+
+    assert findings == [
+        {
+            "id": "credentials.missing",
+            "cause": (
+                'The client_secret passed to oauth.register("github", '
+                "client_secret=...) is empty, and because it is passed, Authlib "
+                "ignores the value of GITHUB_CLIENT_SECRET in the app config."
+            ),
+            "fix": (
+                "Remove client_secret from the oauth.register() call so that "
+                "Authlib reads GITHUB_CLIENT_SECRET, or pass the value itself."
+            ),
+            "snippet": 'oauth.register("github", ...)  # no client_secret=',
+        },
+    ]
+
+
+def test_an_empty_secret_passed_to_register() -> None:
+    app, client = registered(client_id=GITHUB_ID, client_secret="", **GITHUB_URLS)
+
+    findings = checked(app, client)
+
+    assert findings == [
+        {
+            "id": "credentials.missing",
+            "cause": (
+                'The client_secret passed to oauth.register("github", '
+                "client_secret=...) is empty."
+            ),
+            "fix": "Pass the OAuth app's client_secret to oauth.register().",
+            "snippet": (
+                'oauth.register("github", '
+                'client_secret=os.environ["GITHUB_CLIENT_SECRET"].strip(), ...)'
+            ),
+        },
+    ]
+
+
+def test_credentials_set_nowhere() -> None:
+    app, client = registered(**GITHUB_URLS)
+
+    findings = checked(app, client)
+
+    assert findings == [
+        {
+            "id": "credentials.missing",
+            "cause": (
+                "No client_id is set: Authlib looked for GITHUB_CLIENT_ID in the "
+                "app config and oauth.register() was not given one."
+            ),
+            "fix": "Set GITHUB_CLIENT_ID to the OAuth app's client_id.",
+            "snippet": (
+                'app.config["GITHUB_CLIENT_ID"] = '
+                'os.environ["GITHUB_CLIENT_ID"].strip()'
+            ),
+        },
+        {
+            "id": "credentials.missing",
+            "cause": (
+                "No client_secret is set: Authlib looked for GITHUB_CLIENT_SECRET "
+                "in the app config and oauth.register() was not given one."
+            ),
+            "fix": "Set GITHUB_CLIENT_SECRET to the OAuth app's client_secret.",
+            "snippet": (
+                'app.config["GITHUB_CLIENT_SECRET"] = '
+                'os.environ["GITHUB_CLIENT_SECRET"].strip()'
+            ),
+        },
+    ]
+
+
+def test_with_overwrite_the_config_s_value_is_read() -> None:
+    app, client = registered(
+        config={"GITHUB_CLIENT_SECRET": GITHUB_SECRET + "\n"},
+        overwrite=True,
+        client_id=GITHUB_ID,
+        client_secret=GITHUB_SECRET,
+        **GITHUB_URLS,
+    )
+
+    findings = checked(app, client)
+
+    assert findings == [
+        {
+            "id": "credentials.whitespace",
+            "cause": (
+                'The client_secret read from app.config["GITHUB_CLIENT_SECRET"] '
+                "has whitespace around it (leading '', trailing '\\n'), and the "
+                "provider compares it byte for byte."
+            ),
+            "fix": (
+                "Strip the value where it is read, or remove the whitespace where "
+                "it is stored."
+            ),
+            "snippet": (
+                'app.config["GITHUB_CLIENT_SECRET"] = '
+                'os.environ["GITHUB_CLIENT_SECRET"].strip()'
+            ),
+        },
+    ]
+
+
+def test_with_overwrite_an_empty_config_value_is_not_read() -> None:
+    app, client = registered(
+        config={"GITHUB_CLIENT_SECRET": ""},
+        overwrite=True,
+        client_id=GITHUB_ID,
+        client_secret=" " + GITHUB_SECRET,
+        **GITHUB_URLS,
+    )
+
+    findings = checked(app, client)
+
+    assert findings == [
+        {
+            "id": "credentials.whitespace",
+            "cause": (
+                'The client_secret read from oauth.register("github", '
+                "client_secret=...) has whitespace around it (leading ' ', "
+                "trailing ''), and the provider compares it byte for byte."
+            ),
+            "fix": (
+                "Strip the value where it is read, or remove the whitespace where "
+                "it is stored."
+            ),
+            "snippet": (
+                'oauth.register("github", '
+                'client_secret=os.environ["GITHUB_CLIENT_SECRET"].strip(), ...)'
+            ),
+        },
+    ]
+
+
+def test_a_client_the_extension_does_not_know_is_read_by_its_config_key() -> None:
+    # The extension's registry is another: the config key alone says where.
+    in_config, in_config_client = registered(
+        config={"GITHUB_CLIENT_ID": GITHUB_ID, "GITHUB_CLIENT_SECRET": ""},
+        extension=False,
+        **GITHUB_URLS,
+    )
+    in_register, in_register_client = registered(
+        extension=False, client_id=GITHUB_ID, client_secret="", **GITHUB_URLS
+    )
+
+    findings = checked(in_config, in_config_client) + checked(
+        in_register, in_register_client
+    )
+
+    assert findings == [
+        {
+            "id": "credentials.missing",
+            "cause": (
+                "The client_secret is empty: Authlib read it from "
+                'app.config["GITHUB_CLIENT_SECRET"].'
+            ),
+            "fix": "Set GITHUB_CLIENT_SECRET to the OAuth app's client_secret.",
+            "snippet": (
+                'app.config["GITHUB_CLIENT_SECRET"] = '
+                'os.environ["GITHUB_CLIENT_SECRET"].strip()'
+            ),
+        },
+        {
+            "id": "credentials.missing",
+            "cause": (
+                'The client_secret passed to oauth.register("github", '
+                "client_secret=...) is empty."
+            ),
+            "fix": "Pass the OAuth app's client_secret to oauth.register().",
+            "snippet": (
+                'oauth.register("github", '
+                'client_secret=os.environ["GITHUB_CLIENT_SECRET"].strip(), ...)'
+            ),
+        },
+    ]
+
+
+def test_where_a_framework_says_its_users_set_the_credentials() -> None:
+    app, client = registered(client_id=GITHUB_ID, client_secret="", **GITHUB_URLS)
+    superset = FrameworkSettings(
+        name="Superset",
+        credentials=lambda name, field: f'OAUTH_PROVIDERS["{name}"]["{field}"]',
+    )
+    silent = FrameworkSettings(name="Another", credentials=lambda name, field: None)
+
+    findings = checked(app, client, framework=superset) + checked(
+        app, client, framework=silent
+    )
+
+    assert findings == [
+        {
+            "id": "credentials.missing",
+            "cause": (
+                "The client_secret passed to "
+                'OAUTH_PROVIDERS["github"]["client_secret"] is empty.'
+            ),
+            "fix": "Pass the OAuth app's client_secret to oauth.register().",
+            "snippet": (
+                'oauth.register("github", '
+                'client_secret=os.environ["GITHUB_CLIENT_SECRET"].strip(), ...)'
+            ),
+        },
+        {
+            "id": "credentials.missing",
+            "cause": (
+                'The client_secret passed to oauth.register("github", '
+                "client_secret=...) is empty."
+            ),
+            "fix": "Pass the OAuth app's client_secret to oauth.register().",
+            "snippet": (
+                'oauth.register("github", '
+                'client_secret=os.environ["GITHUB_CLIENT_SECRET"].strip(), ...)'
+            ),
+        },
+    ]
+
+
+def test_whitespace_around_both_values() -> None:
+    app, client = registered(
+        client_id=" " + GITHUB_ID + "\n",
+        client_secret="\t" + GITHUB_SECRET,
+        **GITHUB_URLS,
+    )
+
+    findings = checked(app, client)
+
+    assert findings == [
+        {
+            "id": "credentials.whitespace",
+            "cause": (
+                'The client_id read from oauth.register("github", client_id=...) '
+                "has whitespace around it (leading ' ', trailing '\\n'), and the "
+                "provider compares it byte for byte."
+            ),
+            "fix": (
+                "Strip the value where it is read, or remove the whitespace where "
+                "it is stored."
+            ),
+            "snippet": (
+                'oauth.register("github", '
+                'client_id=os.environ["GITHUB_CLIENT_ID"].strip(), ...)'
+            ),
+        },
+        {
+            "id": "credentials.whitespace",
+            "cause": (
+                'The client_secret read from oauth.register("github", '
+                "client_secret=...) has whitespace around it (leading '\\t', "
+                "trailing ''), and the provider compares it byte for byte."
+            ),
+            "fix": (
+                "Strip the value where it is read, or remove the whitespace where "
+                "it is stored."
+            ),
+            "snippet": (
+                'oauth.register("github", '
+                'client_secret=os.environ["GITHUB_CLIENT_SECRET"].strip(), ...)'
+            ),
+        },
+    ]
+
+
+def test_quotes_around_the_secret() -> None:
+    in_config, in_config_client = registered(
+        config={"GITHUB_CLIENT_SECRET": f'"{GITHUB_SECRET}"'},
+        client_id=GITHUB_ID,
+        **GITHUB_URLS,
+    )
+    in_register, in_register_client = registered(
+        client_id=GITHUB_ID, client_secret=f"'{GITHUB_SECRET}'", **GITHUB_URLS
+    )
+
+    findings = checked(in_config, in_config_client) + checked(
+        in_register, in_register_client
+    )
+
+    assert findings == [
+        {
+            "id": "credentials.whitespace",
+            "cause": (
+                'The client_secret read from app.config["GITHUB_CLIENT_SECRET"] is '
+                "wrapped in quotes, which are sent to the provider as part of the "
+                "value."
+            ),
+            "fix": (
+                "Remove the quotes where the value is defined (a .env file or a "
+                "deployment setting keeps them literally), or strip them when "
+                "reading it."
+            ),
+            "snippet": (
+                'app.config["GITHUB_CLIENT_SECRET"] = '
+                'os.environ["GITHUB_CLIENT_SECRET"].strip().strip("\\"\'")'
+            ),
+        },
+        {
+            "id": "credentials.whitespace",
+            "cause": (
+                'The client_secret read from oauth.register("github", '
+                "client_secret=...) is wrapped in quotes, which are sent to the "
+                "provider as part of the value."
+            ),
+            "fix": (
+                "Remove the quotes where the value is defined (a .env file or a "
+                "deployment setting keeps them literally), or strip them when "
+                "reading it."
+            ),
+            "snippet": (
+                'oauth.register("github", '
+                'client_secret=os.environ["GITHUB_CLIENT_SECRET"]'
+                '.strip().strip("\\"\'"), ...)'
+            ),
+        },
+    ]
+
+
+def test_an_empty_value_quoted_in_a_dotenv_file() -> None:
+    app, client = registered(
+        config={"GITHUB_CLIENT_SECRET": '""'}, client_id=GITHUB_ID, **GITHUB_URLS
+    )
+
+    findings = checked(app, client)
+
+    assert findings == [
+        {
+            "id": "credentials.whitespace",
+            "cause": (
+                'The client_secret read from app.config["GITHUB_CLIENT_SECRET"] is '
+                "wrapped in quotes, which are sent to the provider as part of the "
+                "value."
+            ),
+            "fix": (
+                "Remove the quotes where the value is defined (a .env file or a "
+                "deployment setting keeps them literally), or strip them when "
+                "reading it."
+            ),
+            "snippet": (
+                'app.config["GITHUB_CLIENT_SECRET"] = '
+                'os.environ["GITHUB_CLIENT_SECRET"].strip().strip("\\"\'")'
+            ),
+        },
+        {
+            "id": "credentials.shape",
+            "cause": (
+                "The client_secret is 0 characters long and does not have the "
+                "shape of a GitHub client secret, [0-9a-f]{40}."
+            ),
+            "fix": (
+                "Copy the client secret from the OAuth app's settings: choose "
+                '"Generate a new client secret" and use the 40-character value it '
+                "shows once."
+            ),
+            "console": "https://github.com/settings/developers",
+        },
+    ]
+
+
+def test_swapped_values() -> None:
+    app, client = with_profile("github", GITHUB_SECRET, GITHUB_ID)
+
+    findings = checked(app, client)
+
+    assert findings == [
+        {
+            "id": "credentials.swapped",
+            "cause": (
+                "The client_id has the shape of a GitHub client secret and the "
+                "client_secret has the shape of a client ID: the two values look "
+                "swapped."
+            ),
+            "fix": (
+                'Swap the values of oauth.register("github", client_id=...) and '
+                'oauth.register("github", client_secret=...).'
+            ),
+            "console": "https://github.com/settings/developers",
+        },
+    ]
+
+
+def test_a_secret_id_in_place_of_the_secret_s_value() -> None:
+    app, client = with_profile(
+        "microsoft", ENTRA_ID, "9f8e7d6c-5b4a-4321-8fed-cba987654321"
+    )
+
+    findings = checked(app, client, "microsoft")
+
+    assert findings == [
+        {
+            "id": "credentials.secret_id",
+            "cause": (
+                "The client_secret is a GUID: that is the Secret ID of a Microsoft "
+                "client secret, not its Value, which is about 40 characters long."
+            ),
+            "fix": (
+                'Under "Certificates & secrets" in the app registration, copy the '
+                'secret\'s Value into oauth.register("microsoft", '
+                "client_secret=...). The Value is shown only right after the "
+                'secret is created: if it is hidden, choose "New client secret" '
+                "and copy the new one."
+            ),
+            "console": (
+                "https://portal.azure.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/0b3e8f4c-1a2b-4c3d-9e8f-7a6b5c4d3e2f"
+            ),
+        },
+    ]
+
+
+def test_a_token_an_api_key_or_a_private_key_as_the_secret() -> None:
+    pasted = [
+        ("github", GITHUB_ID, "ghp_" + "a1B2c3D4e5" * 3 + "f6G7h8"),
+        ("google", GOOGLE_ID, "AIza" + "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q"),
+        ("apple", APPLE_ID, "-----BEGIN PRIVATE KEY-----\nMIGTAgEAMBMGByqGSM49"),
+    ]
+
+    findings = [
+        said
+        for profile, client_id, secret in pasted
+        for said in checked(*with_profile(profile, client_id, secret), profile)
+    ]
+
+    assert findings == [
+        {
+            "id": "credentials.shape",
+            "cause": (
+                "The client_secret starts with ghp_, the prefix of a GitHub token "
+                "such as a personal access token, not of an OAuth app's client "
+                "secret."
+            ),
+            "fix": (
+                "Copy the client secret from the OAuth app's settings: choose "
+                '"Generate a new client secret" and use the 40-character value it '
+                "shows once."
+            ),
+            "console": "https://github.com/settings/developers",
+        },
+        {
+            "id": "credentials.shape",
+            "cause": (
+                "The client_secret starts with AIza, the prefix of a Google API "
+                "key, not of an OAuth client's secret."
+            ),
+            "fix": (
+                "Copy the client secret from the OAuth client's page in the "
+                'console (Clients), or choose "Add secret" there and copy the new '
+                "one."
+            ),
+            "console": (
+                "https://console.cloud.google.com/auth/clients/123456789012-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com"
+            ),
+        },
+        {
+            "id": "credentials.shape",
+            "cause": (
+                "The client_secret is a private key (it starts with -----BEGIN "
+                "PRIVATE KEY-----): Apple wants a client secret signed with that "
+                "key, not the key itself."
+            ),
+            "fix": (
+                "Make the client secret a JWT signed with ES256 by the private key "
+                "you created for Apple (the .p8 file), with iss your Team ID, sub "
+                "the client ID, aud the address Apple requires and exp at most six "
+                "months ahead, and put the JWT, not the key, into the app's "
+                "settings."
+            ),
+            "console": "https://developer.apple.com/account/resources/authkeys/list",
+        },
+    ]
+
+
+def test_a_secret_of_another_shape() -> None:
+    github = with_profile("github", GITHUB_ID, "abc123")
+    # Google's client ID may be shown: the console link goes to the client.
+    google = with_profile("google", GOOGLE_ID, "not-a-google-secret")
+    # Facebook's secrets have no documented shape: nothing to say.
+    facebook = with_profile("facebook", SOUND["facebook"][2], "abc123")
+
+    findings = (
+        checked(*github, "github")
+        + checked(*google, "google")
+        + checked(*facebook, "facebook")
+    )
+
+    assert findings == [
+        {
+            "id": "credentials.shape",
+            "cause": (
+                "The client_secret is 6 characters long and does not have the "
+                "shape of a GitHub client secret, [0-9a-f]{40}."
+            ),
+            "fix": (
+                "Copy the client secret from the OAuth app's settings: choose "
+                '"Generate a new client secret" and use the 40-character value it '
+                "shows once."
+            ),
+            "console": "https://github.com/settings/developers",
+        },
+        {
+            "id": "credentials.shape",
+            "cause": (
+                "The client_secret is 19 characters long and does not have the "
+                "shape of a Google client secret, GOCSPX-[A-Za-z0-9_-]{28}."
+            ),
+            "fix": (
+                "Copy the client secret from the OAuth client's page in the "
+                'console (Clients), or choose "Add secret" there and copy the new '
+                "one."
+            ),
+            "console": (
+                "https://console.cloud.google.com/auth/clients/123456789012-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com"
+            ),
+        },
+    ]
+
+
+def test_a_github_app_s_app_id_in_place_of_its_client_id() -> None:
+    app, client = with_profile("github", "123456", "abc123")
+
+    findings = checked(app, client)
+
+    assert findings == [
+        {
+            "id": "credentials.shape",
+            "cause": (
+                "The client_secret is 6 characters long and does not have the "
+                "shape of a GitHub client secret, [0-9a-f]{40}."
+            ),
+            "fix": (
+                "Copy the client secret from the OAuth app's settings: choose "
+                '"Generate a new client secret" and use the 40-character value it '
+                "shows once."
+            ),
+            "console": "https://github.com/settings/developers",
+        },
+        {
+            "id": "credentials.shape",
+            "cause": (
+                "The client_id 123456 is a number: that is a GitHub App's App ID, "
+                "but OAuth needs its Client ID, which starts with Iv."
+            ),
+            "fix": "Copy the Client ID from the GitHub App's settings page.",
+            "console": "https://github.com/settings/apps",
+        },
+    ]
+
+
+def test_a_client_id_of_another_shape() -> None:
+    entra = with_profile("microsoft", "my-application", ENTRA_SECRET)
+    # A secret in the client_id setting, but no client ID in the secret's:
+    # not swapped, and not said to be of the wrong shape either.
+    secret_as_id = with_profile("microsoft", "Xyz8Q~" + "a" * 34, ENTRA_SECRET)
+    # GitHub's client IDs change shape over the years: nothing to say.
+    github = with_profile("github", "my-application", GITHUB_SECRET)
+
+    findings = (
+        checked(*entra, "microsoft")
+        + checked(*secret_as_id, "microsoft")
+        + checked(*github, "github")
+    )
+
+    assert findings == [
+        {
+            "id": "credentials.shape",
+            "cause": (
+                "The client_id does not have the shape of a Microsoft client ID, "
+                "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}."
+            ),
+            "fix": "Copy the client ID from the OAuth app's page at Microsoft.",
+            "console": (
+                "https://portal.azure.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/my-application"
+            ),
+        },
+    ]
+
+
+def test_an_expired_apple_client_secret() -> None:
+    app, client = with_profile(
+        "apple", APPLE_ID, apple_secret(issued=1_700_000_000, lifetime=86_400)
+    )
+
+    findings = checked(app, client, "apple")
+
+    assert findings == [
+        {
+            "id": "credentials.expired",
+            "cause": (
+                "The client_secret is a JWT that expired on 2023-11-15 22:13 UTC "
+                "(its exp claim), and Apple refuses an expired client secret with "
+                "a bare invalid_client."
+            ),
+            "fix": (
+                "Make a new client secret: a JWT signed with ES256 by the private "
+                "key registered with Apple, with iss your team's ID, sub the "
+                "client ID, aud https://appleid.apple.com, and exp at most "
+                "15777000 seconds (six months) after iat; put it into "
+                'oauth.register("apple", client_secret=...), and make a new one '
+                "before it expires, for instance each time the app starts."
+            ),
+            "snippet": (
+                "import time\nimport jwt  # PyJWT, with cryptography\n\nnow = "
+                'int(time.time())\nclient_secret = jwt.encode(\n    {"iss": '
+                'TEAM_ID, "iat": now, "exp": now + 15777000 - 3600,\n     "aud": '
+                '"https://appleid.apple.com", "sub": "com.example.web"},\n    '
+                "PRIVATE_KEY,  # the .p8 file's contents\n    "
+                'algorithm="ES256",\n    headers={"kid": KEY_ID},\n)'
+            ),
+            "console": "https://developer.apple.com/account/resources/authkeys/list",
+        },
+    ]
+
+
+def test_an_expired_entra_secret() -> None:
+    app, client = with_profile("microsoft", ENTRA_ID, ENTRA_SECRET)
+    expired = Failure(
+        FailureKind.CREDENTIALS,
+        "invalid_client",
+        reason=SECRET_EXPIRED,
+        provider_code="AADSTS7000222",
+    )
+
+    findings = diagnosed(app, client, "microsoft", expired)
+
+    assert findings == [
+        {
+            "id": "credentials.expired",
+            "cause": "Microsoft says the client secret has expired (AADSTS7000222).",
+            "fix": (
+                "Create a new client secret in the app registration, put its value "
+                'into oauth.register("microsoft", client_secret=...), and renew it '
+                "before its expiry date next time."
+            ),
+            "console": (
+                "https://portal.azure.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/0b3e8f4c-1a2b-4c3d-9e8f-7a6b5c4d3e2f"
+            ),
+        },
+    ]
+
+
+def test_an_app_registered_in_another_directory() -> None:
+    app, client = with_profile("microsoft", ENTRA_ID, ENTRA_SECRET)
+    # Without a numbered code, the error itself is named.
+    not_found = Failure(
+        FailureKind.CREDENTIALS, "unauthorized_client", reason=APP_NOT_IN_DIRECTORY
+    )
+
+    findings = diagnosed(app, client, "microsoft", not_found)
+
+    assert findings == [
+        {
+            "id": "credentials.wrong_tenant",
+            "cause": (
+                "Microsoft found no application with this client_id in the "
+                "directory contoso, which the token endpoint "
+                "https://login.microsoftonline.com/contoso/oauth2/v2.0/token names "
+                "(unauthorized_client)."
+            ),
+            "fix": (
+                "Put the Directory (tenant) ID from the app registration's "
+                "Overview page in place of contoso in the authorization and token "
+                "endpoint URLs, or, if users from other directories sign in, make "
+                'the app multitenant and use "organizations".'
+            ),
+            "console": (
+                "https://portal.azure.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/0b3e8f4c-1a2b-4c3d-9e8f-7a6b5c4d3e2f"
+            ),
+        },
+    ]
+
+
+def test_another_directory_without_a_token_endpoint_or_a_sound_client_id() -> None:
+    # Padded, yet shown on the console link; the secret is missing.
+    app, client = registered(
+        "microsoft",
+        client_id=f" {ENTRA_ID}\n",
+        server_metadata_url=(
+            "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+        ),
+    )
+    not_found = Failure(
+        FailureKind.CREDENTIALS,
+        "unauthorized_client",
+        reason=APP_NOT_IN_DIRECTORY,
+        provider_code="AADSTS700016",
+    )
+
+    findings = diagnosed(app, client, "microsoft", not_found)
+
+    assert findings == [
+        {
+            "id": "credentials.wrong_tenant",
+            "cause": (
+                "Microsoft found no application with this client_id in the "
+                "directory ?, which the token endpoint ? names (AADSTS700016)."
+            ),
+            "fix": (
+                "Put the Directory (tenant) ID from the app registration's "
+                "Overview page in place of ? in the authorization and token "
+                "endpoint URLs, or, if users from other directories sign in, make "
+                'the app multitenant and use "organizations".'
+            ),
+            "console": (
+                "https://portal.azure.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/0b3e8f4c-1a2b-4c3d-9e8f-7a6b5c4d3e2f"
+            ),
+        },
+        {
+            "id": "credentials.whitespace",
+            "cause": (
+                'The client_id read from oauth.register("microsoft", '
+                "client_id=...) has whitespace around it (leading ' ', trailing "
+                "'\\n'), and the provider compares it byte for byte."
+            ),
+            "fix": (
+                "Strip the value where it is read, or remove the whitespace where "
+                "it is stored."
+            ),
+            "snippet": (
+                'oauth.register("microsoft", '
+                'client_id=os.environ["MICROSOFT_CLIENT_ID"].strip(), ...)'
+            ),
+        },
+        {
+            "id": "credentials.missing",
+            "cause": (
+                "No client_secret is set: Authlib looked for "
+                "MICROSOFT_CLIENT_SECRET in the app config and oauth.register() "
+                "was not given one."
+            ),
+            "fix": "Set MICROSOFT_CLIENT_SECRET to the OAuth app's client_secret.",
+            "snippet": (
+                'app.config["MICROSOFT_CLIENT_SECRET"] = '
+                'os.environ["MICROSOFT_CLIENT_SECRET"].strip()'
+            ),
+        },
+    ]
+
+
+def test_credentials_refused_that_look_right() -> None:
+    github = with_profile("github", GITHUB_ID, GITHUB_SECRET)
+    apple = with_profile("apple", APPLE_ID, apple_secret())
+    refused = Failure(FailureKind.CREDENTIALS, "incorrect_client_credentials")
+    apple_refused = Failure(FailureKind.CREDENTIALS, "invalid_client")
+
+    findings = diagnosed(*github, "github", refused) + diagnosed(
+        *apple, "apple", apple_refused
+    )
+
+    assert findings == [
+        {
+            "id": "credentials.rejected",
+            "cause": (
+                "GitHub refused the client credentials the token request sent "
+                "(incorrect_client_credentials), and nothing in them looks wrong "
+                "here: the client_id is not one GitHub knows, or the client_secret "
+                "is not this client's (an old one after a rotation, another app's, "
+                "another environment's)."
+            ),
+            "fix": (
+                "Copy the client ID and a newly generated client secret from the "
+                'OAuth app\'s settings into oauth.register("github", '
+                'client_id=...) and oauth.register("github", client_secret=...).'
+            ),
+            "console": "https://github.com/settings/developers",
+        },
+        {
+            "id": "credentials.rejected",
+            "cause": (
+                "Apple refused the client credentials with invalid_client, the "
+                "answer it gives without a reason for any of these: a client "
+                "secret JWT signed by another key or with a kid that is not that "
+                "key's ID, an iss that is not the key's team, a client_id it does "
+                "not know, or a redirect URI not registered for that client. The "
+                "claims that can be read here are in order."
+            ),
+            "fix": (
+                "Check that the client secret JWT is signed with the private key "
+                "whose ID is in its kid header and that its iss is the ID of the "
+                "team that key belongs to; then check the client_id and the "
+                "redirect URIs registered for it at Apple."
+            ),
+            "console": "https://developer.apple.com/account/resources/authkeys/list",
+        },
+    ]
+
+
+def test_a_refusal_at_the_authorize_step_names_no_credentials() -> None:
+    app, client = with_profile("github", GITHUB_ID, GITHUB_SECRET)
+    refused = Failure(
+        FailureKind.CREDENTIALS, "unauthorized_client", source="authorize"
+    )
+
+    findings = diagnosed(app, client, "github", refused)
+
+    assert findings == []
+
+
+def test_the_probe_s_refusal() -> None:
+    app, client = with_profile("google", GOOGLE_ID, GOOGLE_SECRET)
+    superset = FrameworkSettings(
+        name="Superset",
+        credentials=lambda name, field: f'OAUTH_PROVIDERS["{name}"]["{field}"]',
+    )
+
+    with app.app_context():
+        profile = provider_of(client, "google").profile
+        token_url = SOUND["google"][1]
+        findings = [
+            shown(
+                probe_rejected(client, "google", profile, token_url, "invalid_client")
+            ),
+            shown(
+                probe_rejected(
+                    client,
+                    "google",
+                    profile,
+                    token_url,
+                    "unauthorized_client",
+                    superset,
+                )
+            ),
+        ]
+
+    assert findings == [
+        {
+            "id": "credentials.rejected",
+            "cause": (
+                "The token endpoint https://oauth2.googleapis.com/token answered "
+                "invalid_client to a throwaway code, so it does not accept this "
+                "client_id and client_secret."
+            ),
+            "fix": (
+                "Copy the client ID and a newly generated client secret from the "
+                'OAuth app\'s settings into oauth.register("google", '
+                'client_id=...) and oauth.register("google", client_secret=...).'
+            ),
+            "console": (
+                "https://console.cloud.google.com/auth/clients/123456789012-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com"
+            ),
+        },
+        {
+            "id": "credentials.rejected",
+            "cause": (
+                "The token endpoint https://oauth2.googleapis.com/token answered "
+                "unauthorized_client to a throwaway code, so it does not accept "
+                "this client_id and client_secret."
+            ),
+            "fix": (
+                "Copy the client ID and a newly generated client secret from the "
+                'OAuth app\'s settings into OAUTH_PROVIDERS["google"]["client_id"] '
+                'and OAUTH_PROVIDERS["google"]["client_secret"].'
+            ),
+            "console": (
+                "https://console.cloud.google.com/auth/clients/123456789012-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com"
+            ),
+        },
+    ]
+
+
+def test_an_expired_secret_of_a_client_without_a_client_id() -> None:
+    app, client = with_profile("microsoft", None, ENTRA_SECRET)
+    expired = Failure(
+        FailureKind.CREDENTIALS,
+        "invalid_client",
+        reason=SECRET_EXPIRED,
+        provider_code="AADSTS7000222",
+    )
+
+    findings = diagnosed(app, client, "microsoft", expired)
+
+    assert findings == [
+        {
+            "id": "credentials.expired",
+            "cause": "Microsoft says the client secret has expired (AADSTS7000222).",
+            "fix": (
+                "Create a new client secret in the app registration, put its value "
+                'into oauth.register("microsoft", client_secret=...), and renew it '
+                "before its expiry date next time."
+            ),
+            "console": (
+                "https://portal.azure.com/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade"
+            ),
+        },
+        {
+            "id": "credentials.missing",
+            "cause": (
+                'The client_id passed to oauth.register("microsoft", '
+                "client_id=...) is empty."
+            ),
+            "fix": "Pass the OAuth app's client_id to oauth.register().",
+            "snippet": (
+                'oauth.register("microsoft", '
+                'client_id=os.environ["MICROSOFT_CLIENT_ID"].strip(), ...)'
+            ),
+        },
+    ]
+
+
+def test_flask_dance_s_config_keys() -> None:
+    # A Flask-Dance blueprint reads the config keys it names itself.
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=SECRET_KEY,
+        GITHUB_OAUTH_CLIENT_ID=GITHUB_ID,
+        GITHUB_OAUTH_CLIENT_SECRET="",
+    )
+    github = make_github_blueprint()
+    app.register_blueprint(github, url_prefix="/login")
+    unset = Flask(__name__)
+    unset.config.update(SECRET_KEY=SECRET_KEY)
+    unset.register_blueprint(make_github_blueprint(), url_prefix="/login")
+
+    findings = checked(app, DanceClient(github), "github") + checked(
+        unset, DanceClient(unset.blueprints["github"]), "github"
+    )
+
+    assert findings == [
+        {
+            "id": "credentials.missing",
+            "cause": (
+                "The client_secret is empty: Authlib read it from "
+                'app.config["GITHUB_OAUTH_CLIENT_SECRET"].'
+            ),
+            "fix": "Set GITHUB_OAUTH_CLIENT_SECRET to the OAuth app's client_secret.",
+            "snippet": (
+                'app.config["GITHUB_OAUTH_CLIENT_SECRET"] = '
+                'os.environ["GITHUB_OAUTH_CLIENT_SECRET"].strip()'
+            ),
+        },
+        {
+            "id": "credentials.missing",
+            "cause": (
+                "No client_id is set: Authlib looked for GITHUB_OAUTH_CLIENT_ID in "
+                "the app config and oauth.register() was not given one."
+            ),
+            "fix": "Set GITHUB_OAUTH_CLIENT_ID to the OAuth app's client_id.",
+            "snippet": (
+                'app.config["GITHUB_OAUTH_CLIENT_ID"] = '
+                'os.environ["GITHUB_OAUTH_CLIENT_ID"].strip()'
+            ),
+        },
+        {
+            "id": "credentials.missing",
+            "cause": (
+                "No client_secret is set: Authlib looked for "
+                "GITHUB_OAUTH_CLIENT_SECRET in the app config and oauth.register() "
+                "was not given one."
+            ),
+            "fix": "Set GITHUB_OAUTH_CLIENT_SECRET to the OAuth app's client_secret.",
+            "snippet": (
+                'app.config["GITHUB_OAUTH_CLIENT_SECRET"] = '
+                'os.environ["GITHUB_OAUTH_CLIENT_SECRET"].strip()'
+            ),
+        },
+    ]
+
+
+def test_a_flask_dance_blueprint_s_own_arguments() -> None:
+    # A blueprint made by hand names no config keys: its arguments are the
+    # values, and the fix is made there, not in an oauth.register() call.
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = SECRET_KEY
+    corp = OAuth2ConsumerBlueprint(
+        "corp",
+        __name__,
+        client_id=GITHUB_ID + " ",
+        client_secret="",
+        authorization_url="https://github.com/login/oauth/authorize",
+        token_url="https://github.com/login/oauth/access_token",
+    )
+    app.register_blueprint(corp, url_prefix="/corp")
+
+    findings = checked(app, DanceClient(corp), "corp")
+
+    assert findings == [
+        {
+            "id": "credentials.whitespace",
+            "cause": (
+                'The client_id read from the "corp" blueprint\'s client_id=... '
+                "argument has whitespace around it (leading '', trailing ' '), and "
+                "the provider compares it byte for byte."
+            ),
+            "fix": (
+                "Strip the value where it is read, or remove the whitespace where "
+                "it is stored."
+            ),
+            "snippet": (
+                'OAuth2ConsumerBlueprint("corp", __name__, '
+                'client_id=os.environ["CORP_CLIENT_ID"].strip(), ...)'
+            ),
+        },
+        {
+            "id": "credentials.missing",
+            "cause": (
+                'The client_secret passed to the "corp" blueprint\'s '
+                "client_secret=... argument is empty."
+            ),
+            "fix": (
+                "Pass the OAuth app's client_secret to the \"corp\" blueprint's "
+                "client_secret=... argument."
+            ),
+            "snippet": (
+                'OAuth2ConsumerBlueprint("corp", __name__, '
+                'client_secret=os.environ["CORP_CLIENT_SECRET"].strip(), ...)'
+            ),
+        },
+    ]
+
+
+@pytest.mark.parametrize("profile", sorted(SOUND))
+def test_credentials_of_the_right_shapes_say_nothing(profile: str) -> None:
+    client_id, secret = SOUND[profile][2:]
+
+    findings = checked(
+        *with_profile(profile, client_id, secret or apple_secret()), profile
+    )
+
+    assert findings == []
+
+
+@pytest.mark.parametrize(
+    ("profile", "fix", "console"),
+    [
+        (
+            "github",
+            "Copy the client secret from the OAuth app's settings: choose \"Generate "
+            'a new client secret" and use the 40-character value it shows once.',
+            "https://github.com/settings/developers",
+        ),
+        # The client ID is not shown where it is also the secret.
+        (
+            "google",
+            "Copy the client secret from the OAuth client's page in the console "
+            '(Clients), or choose "Add secret" there and copy the new one.',
+            "https://console.cloud.google.com/auth/clients",
+        ),
+        (
+            "microsoft",
+            'Under "Certificates & secrets" in the app registration, choose "New '
+            'client secret" and copy its Value, which is shown only once (not its '
+            "Secret ID).",
+            "https://portal.azure.com/#view/Microsoft_AAD_RegisteredApps/"
+            "ApplicationsListBlade",
+        ),
+        (
+            "apple",
+            "Make the client secret a JWT signed with ES256 by the private key you "
+            "created for Apple (the .p8 file), with iss your Team ID, sub the "
+            "client ID, aud the address Apple requires and exp at most six months "
+            "ahead, and put the JWT, not the key, into the app's settings.",
+            "https://developer.apple.com/account/resources/authkeys/list",
+        ),
+    ],
+)
+def test_a_secret_equal_to_the_client_id(profile: str, fix: str, console: str) -> None:
+    client_id = SOUND[profile][2]
+
+    findings = checked(*with_profile(profile, client_id, client_id), profile)
+
+    assert findings == [
+        {
+            "id": "credentials.shape",
+            "cause": "The client_secret is the same value as the client_id.",
+            "fix": fix,
+            "console": console,
+        }
+    ]
+
+
+SUPERSET = FrameworkSettings(
+    name="Superset",
+    credentials=lambda name, field: f'OAUTH_PROVIDERS["{name}"]["{field}"]',
+)
+EXPIRED = Failure(
+    FailureKind.CREDENTIALS,
+    "invalid_client",
+    reason=SECRET_EXPIRED,
+    provider_code="AADSTS7000222",
+)
+REFUSED = Failure(FailureKind.CREDENTIALS, "incorrect_client_credentials")
+#: A secret's ID, a GUID like the client ID but another.
+SECRET_ID = "9f8e7d6c-5b4a-4321-8fed-cba987654321"
+#: Every rule that says where a credential is set, and where it says so.
+SOURCE_CASES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "whitespace": ("github", ("client_secret",)),
+    "swapped": ("github", ("client_id", "client_secret")),
+    "secret_id": ("microsoft", ("client_secret",)),
+    "secret_jwt": ("apple", ("client_secret",)),
+    "expired": ("microsoft", ("client_secret",)),
+    "rejected": ("github", ("client_id", "client_secret")),
+    "probe": ("github", ("client_id", "client_secret")),
+}
+
+
+def source_case(
+    case: str, app: Flask, client: Any, framework: FrameworkSettings | None = None
+) -> list[dict[str, str]]:
+    """What rule ``case`` of :data:`SOURCE_CASES` says of ``client``."""
+    name = SOURCE_CASES[case][0]
+    if case == "expired":
+        return diagnosed(app, client, name, EXPIRED, framework)
+    if case == "rejected":
+        return diagnosed(app, client, name, REFUSED, framework)
+    if case == "probe":
+        return probed(app, client, name, framework)
+    return checked(app, client, name, framework)
+
+
+#: The credentials each case's client holds.
+SOURCE_VALUES = {
+    "whitespace": (GITHUB_ID, GITHUB_SECRET + "\n"),
+    "swapped": (GITHUB_SECRET, GITHUB_ID),
+    "secret_id": (ENTRA_ID, SECRET_ID),
+    "secret_jwt": (APPLE_ID, apple_secret(issued=1_700_000_000)),
+    "expired": (ENTRA_ID, ENTRA_SECRET),
+    "rejected": (GITHUB_ID, GITHUB_SECRET),
+    "probe": (GITHUB_ID, GITHUB_SECRET),
+}
+
+
+def texts(findings: list[dict[str, str]]) -> str:
+    return "\n".join(f"{finding['cause']}\n{finding['fix']}" for finding in findings)
+
+
+@pytest.mark.parametrize("case", sorted(SOURCE_CASES))
+def test_every_rule_names_where_a_framework_s_users_set_the_credentials(
+    case: str,
+) -> None:
+    name, fields = SOURCE_CASES[case]
+    client_id, secret = SOURCE_VALUES[case]
+    app, client = with_profile(name, client_id, secret)
+
+    said = texts(source_case(case, app, client, SUPERSET))
+
+    for credential in fields:
+        assert f'OAUTH_PROVIDERS["{name}"]["{credential}"]' in said
+    assert "oauth.register" not in said
+
+
+def dance_client(
+    case: str, client_id: str, secret: str
+) -> tuple[Flask, DanceClient, str]:
+    """A Flask-Dance blueprint holding the credentials, and the config key
+    prefix it reads them from ("" when it names none)."""
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = SECRET_KEY
+    name = SOURCE_CASES[case][0]
+    if name == "github":
+        blueprint = make_github_blueprint()
+        prefix = "GITHUB_OAUTH"
+    elif name == "microsoft":
+        blueprint = make_azure_blueprint()
+        prefix = "AZURE_OAUTH"
+    else:
+        authorize, token = SOUND[name][:2]
+        blueprint = OAuth2ConsumerBlueprint(
+            name,
+            __name__,
+            client_id=client_id,
+            client_secret=secret,
+            authorization_url=authorize,
+            token_url=token,
+        )
+        prefix = ""
+    if prefix:
+        app.config[f"{prefix}_CLIENT_ID"] = client_id
+        app.config[f"{prefix}_CLIENT_SECRET"] = secret
+    app.register_blueprint(blueprint, url_prefix=f"/{blueprint.name}")
+    return app, DanceClient(blueprint), prefix
+
+
+@pytest.mark.parametrize("case", sorted(SOURCE_CASES))
+def test_every_rule_names_the_keys_a_flask_dance_blueprint_reads(case: str) -> None:
+    app, client, prefix = dance_client(case, *SOURCE_VALUES[case])
+    name, fields = SOURCE_CASES[case]
+    if name == "microsoft":
+        name = "azure"
+
+    said = texts(source_case(case, app, client))
+
+    for credential in fields:
+        if prefix:
+            assert f'app.config["{prefix}_{credential.upper()}"]' in said
+        else:
+            assert f'the "{name}" blueprint\'s {credential}=... argument' in said
+    assert f"{name.upper()}_CLIENT" not in said
+
+
+def test_an_apple_client_whose_secret_is_not_set_yet() -> None:
+    app, client = with_profile("apple", APPLE_ID, "")
+
+    findings = checked(app, client, "apple")
+
+    assert [finding["id"] for finding in findings] == ["credentials.missing"]
+
+
+def test_a_refusal_links_to_the_client_s_own_console_page() -> None:
+    app, client = with_profile("google", GOOGLE_ID, GOOGLE_SECRET)
+
+    findings = diagnosed(app, client, "google", REFUSED)
+
+    assert [finding["console"] for finding in findings] == [
+        f"https://console.cloud.google.com/auth/clients/{GOOGLE_ID}"
+    ]
+
+
+def test_a_client_id_that_is_also_the_secret_is_never_linked() -> None:
+    # The client ID in both settings: it may be the secret.
+    app, client = with_profile("microsoft", ENTRA_ID, ENTRA_ID)
+
+    findings = diagnosed(app, client, "microsoft", EXPIRED)
+
+    app_list = (
+        "https://portal.azure.com/#view/Microsoft_AAD_RegisteredApps/"
+        "ApplicationsListBlade"
+    )
+    assert [(finding["id"], finding["console"]) for finding in findings] == [
+        ("credentials.expired", app_list),
+        ("credentials.shape", app_list),
+    ]
+
+
+def test_the_probe_of_credentials_set_nowhere_names_the_config_keys() -> None:
+    app, client = registered(**GITHUB_URLS)
+
+    [finding] = probed(app, client, "github")
+
+    assert finding["fix"] == (
+        "Copy the client ID and a newly generated client secret from the OAuth "
+        'app\'s settings into app.config["GITHUB_CLIENT_ID"] and '
+        'app.config["GITHUB_CLIENT_SECRET"].'
+    )
+
+
+def test_the_details_say_where_each_credential_is_read_from() -> None:
+    # An Authlib client and a Flask-Dance blueprint, each with the client ID
+    # set and the secret set nowhere.
+    authlib_app, authlib_client = registered(client_id=GITHUB_ID, **GITHUB_URLS)
+    dance_app, dance, _ = dance_client("rejected", GITHUB_ID, "")
+    del dance_app.config["GITHUB_OAUTH_CLIENT_SECRET"]
+    details = []
+    for app, client in ((authlib_app, authlib_client), (dance_app, dance)):
+        with app.test_request_context("/callback"):
+            evidence = Evidence(client, "github", REFUSED, None)
+            details.append(
+                [fact for fact in relevant_facts(evidence) if "read from" in fact[0]]
+            )
+
+    assert details == [
+        [
+            ("client_id read from", 'oauth.register("github", client_id=...)'),
+            ("client_secret read from", "(not set)"),
+        ],
+        [
+            ("client_id read from", 'app.config["GITHUB_OAUTH_CLIENT_ID"]'),
+            ("client_secret read from", "(not set)"),
+        ],
+    ]

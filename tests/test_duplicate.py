@@ -5,6 +5,7 @@ request whose session holds the state may claim at all."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -260,6 +261,8 @@ def test_a_duplicate_repeats_the_first_page(app: Flask) -> None:
 
 
 def test_a_duplicate_waits_for_the_first_to_finish(app: Flask) -> None:
+    # Woken as the first finishes, long before the timeout.
+    app.config["OAUTH_RECOVER_TIMEOUT"] = 60
     claims = LocalClaims()
     github = client()
     claimed, outcome = threading.Event(), []
@@ -274,12 +277,28 @@ def test_a_duplicate_waits_for_the_first_to_finish(app: Flask) -> None:
     with app.test_request_context():
         hold = claim_callback(github, "s", claims, 600)
         claimed.set()
+        time.sleep(0.2)  # the duplicate is waiting by now
         assert hold is not None
         hold.finished("/done")
         release(app, hold, Response())
     waiter.join(timeout=10)
 
     assert outcome == [FirstOutcome(finished_to="/done")]
+
+
+def test_a_duplicate_stops_waiting_for_a_first_in_this_worker_that_never_ends(
+    app: Flask,
+) -> None:
+    app.config["OAUTH_RECOVER_TIMEOUT"] = 0.2
+    claims = LocalClaims()
+    github = client()
+    with app.test_request_context():
+        assert claim_callback(github, "s", claims, 600) is not None
+
+    with app.test_request_context():
+        outcome = wait_for_first_callback(github, "s", claims)
+
+    assert outcome == FirstOutcome()
 
 
 def test_across_workers_a_duplicate_reloads_the_session_from_the_store(
@@ -295,6 +314,71 @@ def test_across_workers_a_duplicate_reloads_the_session_from_the_store(
         assert "stale" not in session
 
     assert outcome == FirstOutcome(finished_to="/cart")
+
+
+def test_across_workers_a_duplicate_takes_the_first_s_server_side_session(
+    app: Flask,
+) -> None:
+    store: dict[str, Any] = {}
+
+    class ServerSide(type(app.session_interface)):  # type: ignore[misc]
+        def open_session(self, app: Flask, request: Any) -> Any:
+            return self.session_class(store)
+
+    app.session_interface = ServerSide()
+    cache = MemoryCache()
+    github = client(cache)
+    with app.test_request_context():
+        # Meanwhile the first request, on another worker, signs the user in.
+        store["user"] = "octocat"
+        cache.set(state_key(github, "s"), "finished /cart")
+        outcome = wait_for_first_callback(github, "s", LocalClaims())
+        assert dict(session) == {"user": "octocat"}
+
+    assert outcome == FirstOutcome(finished_to="/cart")
+
+
+def test_a_cache_value_that_is_not_utf8_is_read_leniently(app: Flask) -> None:
+    cache = MemoryCache()
+    github = client(cache)
+    cache.set(state_key(github, "s"), b"finished /caf\xe9")
+
+    with app.test_request_context():
+        outcome = wait_for_first_callback(github, "s", LocalClaims())
+
+    assert outcome == FirstOutcome(finished_to="/caf\ufffd")
+
+
+def test_a_first_s_page_is_repeated_when_the_cache_lost_its_claim(app: Flask) -> None:
+    cache = MemoryCache()
+    claims = LocalClaims()
+    github = client(cache)
+    page = object()
+    first_request(app, claims, github, lambda hold: hold.showed(page))
+    cache.delete(state_key(github, "s"))  # evicted
+
+    with app.test_request_context():
+        outcome = wait_for_first_callback(github, "s", claims)
+
+    assert outcome == FirstOutcome(outcome=page)
+
+
+def test_a_duplicate_that_times_out_shows_the_page_the_first_is_showing(
+    app: Flask, clock: Clock
+) -> None:
+    cache = MemoryCache()
+    claims = LocalClaims()
+    github = client(cache)
+    page = object()
+    with app.test_request_context():
+        hold = claim_callback(github, "s", claims, 600)
+        assert hold is not None
+        hold.showed(page)  # not released yet
+
+    with app.test_request_context():
+        outcome = wait_for_first_callback(github, "s", claims)
+
+    assert outcome == FirstOutcome(outcome=page)
 
 
 def test_a_duplicate_stops_waiting_for_a_first_that_never_ends(

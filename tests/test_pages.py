@@ -581,6 +581,25 @@ def test_pages_name_the_provider_by_its_display_name(app: Flask) -> None:
     assert "We could not reach GitHub Enterprise" in page
 
 
+def test_replicas_with_different_secret_keys_get_their_own_words(app: Flask) -> None:
+    failure = Failure(FailureKind.CONFIG, "secret_key_mismatch", source="state")
+    outcome = Outcome(
+        OutcomeKind.CONFIG_ERROR, "github", failure, attempt=0, reference="0123abcd"
+    )
+
+    with app.test_request_context("/callback"):
+        page = render_outcome(outcome, show_details=False).get_data(as_text=True)
+    with app.test_request_context("/callback", headers={"Accept": "application/json"}):
+        body = render_outcome(outcome, show_details=False).get_json()
+
+    words = (
+        "This site could not recognise the sign-in it had started: its servers "
+        "do not share the same secret key. It is nothing you did."
+    )
+    assert words in page
+    assert body["description"].startswith(words)
+
+
 GITHUB_DOCS = (
     "https://docs.github.com/apps/managing-oauth-apps/"
     "troubleshooting-oauth-app-access-token-request-errors/#incorrect-client-credentials"

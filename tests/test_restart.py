@@ -19,6 +19,8 @@ from werkzeug.wrappers import Response
 
 from flask_oauth_recover import OAuthRecover
 from flask_oauth_recover.callback_cookie import COOKIE_NAME
+from flask_oauth_recover.restart import Recipe
+from flask_oauth_recover.restart import recipe_from_state_data
 from flask_oauth_recover.signing import b64
 from flask_oauth_recover.signing import sign
 from flask_oauth_recover.state import read_state
@@ -472,3 +474,113 @@ def test_a_malformed_or_foreign_remembered_login_is_ignored(
     params = query(again.location)
     assert params["redirect_uri"] == "http://localhost/callback"
     assert "prompt" not in params
+
+
+# -- whose origin a lost-state restart uses ------------------------------------
+
+
+def lost_state_restart(app: Flask, login: TestResponse, **headers: str) -> str:
+    """The redirect URI a browser without the login's session entry is
+    restarted with, for the state ``login`` sent."""
+    state = query(login.location)["state"]
+    restart = app.test_client().get(
+        "/callback?" + urlencode({"code": "x", "state": state}), headers=headers
+    )
+    assert restart.status_code == 302
+    return query(restart.location).get("redirect_uri", "(the client's default)")
+
+
+def test_a_login_s_own_spelling_of_this_host_is_kept(
+    app: Flask, provider: ProviderEmulator
+) -> None:
+    # Registered with the port written out: the provider compares it as is.
+    sent = "http://localhost:80/callback"
+    login = app.test_client().get("/login?" + urlencode({"redirect_uri": sent}))
+
+    assert lost_state_restart(app, login) == sent
+
+
+@pytest.mark.parametrize(
+    "login_query",
+    [
+        {},  # the login itself was sent with a hostile Host header
+        {"redirect_uri": "http://evil.example/callback"},
+    ],
+)
+def test_a_signed_origin_of_another_host_gives_way_to_this_request_s(
+    app: Flask, provider: ProviderEmulator, login_query: dict[str, str]
+) -> None:
+    login = app.test_client().get(
+        "/login?" + urlencode(login_query), headers={"Host": "evil.example"}
+    )
+    assert query(login.location)["redirect_uri"].startswith("http://evil.example/")
+
+    assert lost_state_restart(app, login) == "http://localhost/callback"
+
+
+def test_a_signed_origin_of_another_scheme_is_never_used(
+    make_app: Callable[..., Flask], provider: ProviderEmulator
+) -> None:
+    app = make_app(TRUSTED_HOSTS=["localhost"])
+    login = app.test_client().get(
+        "/login?" + urlencode({"redirect_uri": "ftp://localhost/callback"})
+    )
+
+    assert lost_state_restart(app, login) == "http://localhost/callback"
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_signed_origin_on_a_trusted_host_is_kept(
+    make_app: Callable[..., Flask], provider: ProviderEmulator, scheme: str
+) -> None:
+    app = make_app(TRUSTED_HOSTS=["localhost", ".app.example"])
+    login = app.test_client().get("/login", base_url=f"{scheme}://www.app.example")
+
+    assert lost_state_restart(app, login) == f"{scheme}://www.app.example/callback"
+
+
+def test_the_server_name_is_a_trusted_host(
+    make_app: Callable[..., Flask], provider: ProviderEmulator
+) -> None:
+    app = make_app(SERVER_NAME="app.example")
+    # url_for builds the redirect URI from SERVER_NAME, whatever the Host.
+    login = app.test_client().get("/login", headers={"Host": "localhost"})
+    evil = app.test_client().get(
+        "/login?" + urlencode({"redirect_uri": "http://evil.example/callback"})
+    )
+
+    # The callback reaches the app under another name, e.g. from inside.
+    assert lost_state_restart(app, login, Host="localhost") == (
+        "http://app.example/callback"
+    )
+    assert lost_state_restart(app, evil, Host="app.example") == (
+        "http://app.example/callback"
+    )
+
+
+def test_without_a_usable_host_a_restart_keeps_the_client_s_default(
+    app: Flask, provider: ProviderEmulator
+) -> None:
+    login = app.test_client().get("/login", headers={"Host": "evil.example"})
+    state = query(login.location)["state"]
+
+    restart = raw_callback(
+        app, "/callback?" + urlencode({"code": "x", "state": state}), Host="[::1"
+    )
+
+    assert restart.status_code == 302
+    location = restart.headers["Location"]
+    assert location.startswith(provider.authorize_url)
+    assert "redirect_uri" not in query(location)
+
+
+@pytest.mark.parametrize("redirect_uri", [None, 42, ["http://localhost/callback"]])
+def test_state_data_without_a_text_redirect_uri_gives_the_client_s_default(
+    redirect_uri: Any,
+) -> None:
+    # State data can come from a shared cache that others write to.
+    url = "https://provider.example/authorize?scope=read&state=s&prompt=consent"
+
+    recipe = recipe_from_state_data({"url": url, "redirect_uri": redirect_uri})
+
+    assert recipe == Recipe(None, {"scope": "read", "prompt": "consent"})

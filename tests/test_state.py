@@ -16,6 +16,7 @@ from flask_oauth_recover.state import looks_minted
 from flask_oauth_recover.state import mint_state
 from flask_oauth_recover.state import origin_of
 from flask_oauth_recover.state import read_state
+from flask_oauth_recover.state import signature_holds
 from flask_oauth_recover.state import uri_digest
 
 NOW = 1_800_000_000.0
@@ -210,3 +211,25 @@ def test_an_origin_of_any_length_reads_back(length: int) -> None:
 def test_digests_differ_for_different_uris() -> None:
     assert uri_digest(URI) != uri_digest(URI + "x")
     assert len(uri_digest(URI)) == 11
+
+
+def test_a_signature_holds_whatever_the_state_s_age(
+    app_context: Flask, clock: FrozenTime
+) -> None:
+    # Evidence that the key is the same, not that the state may be used.
+    state = mint_state(CLIENT, "c", URI)
+    clock.now = NOW + 86_400
+
+    assert read_state(state, 600, CLIENT) is None
+    assert signature_holds(state, CLIENT)
+    assert not signature_holds(state, "gitlab")
+    app_context.secret_key = "another-key"
+    assert not signature_holds(state, CLIENT)
+
+
+@pytest.mark.parametrize("field", range(6))
+def test_a_changed_field_breaks_the_signature_at_any_age(field: int) -> None:
+    parts = mint_state(CLIENT, "c", URI).split(".")
+    parts[field] = parts[field][:-1] + ("A" if parts[field][-1] != "A" else "B")
+
+    assert not signature_holds(".".join(parts), CLIENT)

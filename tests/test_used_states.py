@@ -3,6 +3,7 @@ that remember which states a callback has seen."""
 
 from __future__ import annotations
 
+import threading
 from types import SimpleNamespace
 from typing import Any
 
@@ -131,6 +132,49 @@ def test_cache_add_uses_an_atomic_add() -> None:
     assert cache_add(cache, "k", "used", 600) is True
     assert cache_add(cache, "k", "other", 600) is False
     assert cache.values == {"k": "used"}
+
+
+class RacingCache(MemoryCache):
+    """A shared cache two workers reach at the same moment: a read returns
+    only once both have read, and ``add`` is atomic, as Redis's is."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timeouts: dict[str, int | None] = {}
+        self._both_read = threading.Barrier(2, timeout=2)
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Any:
+        value = super().get(key)
+        try:
+            self._both_read.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return value
+
+    def add(self, key: str, value: Any, timeout: int | None = None) -> bool:
+        with self._lock:
+            added = super().add(key, value, timeout)
+            if added:
+                self.timeouts[key] = timeout
+            return added
+
+
+def test_two_workers_presenting_one_state_at_once_use_it_once() -> None:
+    cache = RacingCache()
+    won: list[bool] = []
+
+    def worker() -> None:
+        won.append(first_use(client(cache=cache), "s", LocalRecord(), 600))
+
+    workers = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join(timeout=10)
+
+    assert sorted(won) == [False, True]
+    assert list(cache.timeouts.values()) == [600]
 
 
 def test_cache_add_without_add_reads_then_writes() -> None:

@@ -36,7 +36,8 @@ class CredentialSource:
     key: str
     #: Code naming where the value came from.
     where: str
-    #: "config", "register" or "nowhere".
+    #: "config", "register", "blueprint" (an argument of a Flask-Dance
+    #: blueprint that names no config key for it) or "nowhere".
     origin: str
     #: The config key holds a value that an empty ``oauth.register()``
     #: argument hides.
@@ -94,7 +95,7 @@ def _own_key_source(client_name: str, name: str, key: str | None) -> CredentialS
     if key is None:
         # Given to the blueprint itself, not read from the config.
         where = f'the "{client_name}" blueprint\'s {name}=... argument'
-        return CredentialSource(f"{client_name}_{name}".upper(), where, "register")
+        return CredentialSource(f"{client_name}_{name}".upper(), where, "blueprint")
     origin = "config" if current_app.config.get(key) is not None else "nowhere"
     return CredentialSource(key, f'app.config["{key}"]', origin)
 
@@ -118,6 +119,8 @@ def _env_snippet(source: CredentialSource, client_name: str, name: str) -> str:
     read = f'os.environ["{source.key}"].strip()'
     if source.origin == "register":
         return f'oauth.register("{client_name}", {name}={read}, ...)'
+    if source.origin == "blueprint":
+        return f'OAuth2ConsumerBlueprint("{client_name}", __name__, {name}={read}, ...)'
     return f'app.config["{source.key}"] = {read}'
 
 
@@ -143,6 +146,9 @@ def _missing(evidence: Evidence, name: str) -> Finding:
     elif source.origin == "register":
         cause = N_("The %(name)s passed to %(source)s is empty.")
         fix = N_("Pass the OAuth app's %(name)s to oauth.register().")
+    elif source.origin == "blueprint":
+        cause = N_("The %(name)s passed to %(source)s is empty.")
+        fix = N_("Pass the OAuth app's %(name)s to %(source)s.")
     else:
         cause = N_(
             "No %(name)s is set: Authlib looked for %(key)s in the app config "
