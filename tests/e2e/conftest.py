@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
@@ -22,7 +21,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from flask import got_request_exception
 from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
@@ -30,9 +28,6 @@ from playwright.sync_api import Playwright
 from playwright.sync_api import Request
 from playwright.sync_api import Response
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import BaseWSGIServer
-from werkzeug.serving import WSGIRequestHandler
-from werkzeug.serving import make_server
 
 from example_app import create_app
 from example_app.breakit import EXTENSION_KEY
@@ -46,6 +41,8 @@ from example_app.provider import EmbeddedProviders
 from example_app.switches import SETUP_COOKIE
 from flask_oauth_recover.providers import profile_named
 from flask_oauth_recover.testing import ProviderEmulator
+
+from ..support.wsgi import served
 
 #: Debian's Chromium; Playwright cannot download a browser of its own here.
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -75,11 +72,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "locale(tag): the browser's language for this test (en-US)"
     )
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
 
 
 @dataclass
@@ -149,27 +141,10 @@ def demo_server() -> Iterator[DemoServer]:
             "OAUTH_RECOVER_TIMEOUT": TIMEOUT,
         }
     )
-    server: BaseWSGIServer = make_server(
-        "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler
-    )
-    thread = threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": 0.05},
-        name="demo-app",
-        daemon=True,
-    )
-    thread.start()
-    demo = DemoServer(app, f"http://localhost:{server.port}")
-
-    def record(sender: Flask, exception: BaseException, **extra: Any) -> None:
-        demo.exceptions.append(exception)
-
-    got_request_exception.connect(record, app)
-    yield demo
-    got_request_exception.disconnect(record, app)
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    exceptions: list[BaseException] = []
+    with served(app, "demo-app", exceptions) as url:
+        demo = DemoServer(app, url, exceptions)
+        yield demo
     demo.embedded.stop()
 
 

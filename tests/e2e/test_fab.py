@@ -13,23 +13,17 @@ FAB's login and ends signed in on the page the user asked for.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from flask import got_request_exception
 from playwright.sync_api import Browser
 from playwright.sync_api import Page
 from playwright.sync_api import Response
-from werkzeug.serving import BaseWSGIServer
-from werkzeug.serving import WSGIRequestHandler
-from werkzeug.serving import make_server
 
 from flask_oauth_recover.i18n import Translator
 from flask_oauth_recover.outcome import OutcomeKind
@@ -37,6 +31,7 @@ from flask_oauth_recover.pages import TITLES
 from flask_oauth_recover.testing import ProviderEmulator
 
 from ..apps import fab_app
+from ..support.wsgi import served
 from .conftest import LOOPBACK_HOSTS
 from .conftest import SCREENSHOTS
 
@@ -53,11 +48,6 @@ SECRET_SETTING = (
     'the OAUTH_PROVIDERS entry named "github": ["remote_app"]["client_secret"]'
 )
 DENIED = "The request to sign in was denied."
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
 
 
 @dataclass
@@ -93,27 +83,9 @@ def fab_server(
         # A file: the server's threads each get a connection of their own.
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
     )
-    server: BaseWSGIServer = make_server(
-        "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler
-    )
-    thread = threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": 0.05},
-        name="fab-app",
-        daemon=True,
-    )
-    thread.start()
-    served = FabServer(app, f"http://localhost:{server.port}")
-
-    def record(sender: Flask, exception: BaseException, **extra: Any) -> None:
-        served.exceptions.append(exception)
-
-    got_request_exception.connect(record, app)
-    yield served
-    got_request_exception.disconnect(record, app)
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    exceptions: list[BaseException] = []
+    with served(app, "fab-app", exceptions) as url:
+        yield FabServer(app, url, exceptions)
 
 
 @pytest.fixture
